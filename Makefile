@@ -33,6 +33,12 @@ run: seed
 	$(DEV_ENV) $(BIN)/python manage.py scheduler & \
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+worker: migrate
+	$(DEV_ENV) $(BIN)/python manage.py db_worker --queue-name default
+
+scheduler: migrate
+	$(DEV_ENV) $(BIN)/python manage.py scheduler
+
 test: install
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
@@ -48,8 +54,8 @@ typecheck: install
 	SECRET_KEY=typecheck $(BIN)/mypy .
 
 messages: install
-	$(BIN)/python manage.py makemessages --all --no-location --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*'
-	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+	$(DEV_ENV) $(BIN)/python manage.py makemessages -l ar -l zh_Hans -l en -l fr -l ru -l es --no-location --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --ignore 'tests/*'
+	$(DEV_ENV) $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 check-messages: install
 	$(BIN)/python scripts/check_translations.py

@@ -16,6 +16,9 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+    from django.core.cache import cache
+
+    cache.clear()  # cached facet counts and throttles must not leak between tests
 
 
 PASSWORD = "Correct-horse-battery-9"

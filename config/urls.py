@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from partnerhub.api.urls import api
 from partnerhub.core import views as core_views
@@ -14,7 +16,9 @@ urlpatterns = [
     path("", include("partnerhub.core.urls")),
     path("accounts/", include("partnerhub.accounts.urls")),
     path("offices/", include("partnerhub.org.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("partners/", include("partnerhub.registry.urls")),
+    # Signed-out visitors choose their language on the sign-in page, so the switch must not need a login.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),

@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from partnerhub.accounts.models import ApiToken, Role, User
 
@@ -31,9 +32,9 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
     readonly_fields = ["last_login", "date_joined", "version"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("full_name", "office", "preferred_language")}),
-        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "roles")}),
-        ("Dates", {"fields": ("last_login", "date_joined", "version")}),
+        (_("Profile"), {"fields": ("full_name", "office", "preferred_language")}),
+        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "roles")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined", "version")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 

@@ -31,7 +31,7 @@ def seed_users(out: TextIO) -> None:
     for email, name, roles, office_code in DEMO_USERS:
         if User.objects.filter(email=email).exists():
             continue
-        user_create(
+        user = user_create(
             email=email,
             full_name=name,
             password=password,
@@ -39,6 +39,10 @@ def seed_users(out: TextIO) -> None:
             office=offices.get(office_code) if office_code else None,
             is_staff=RoleCode.ADMIN in roles,
         )
+        if RoleCode.ADMIN in roles:
+            # Administrators manage users, roles and reference data in Django's admin site too.
+            user.is_superuser = True
+            user.save(update_fields=["is_superuser"])
         created += 1
     out.write(f"Demo users: {created} created, {len(DEMO_USERS) - created} already there.\n")
     out.write(f"Demo sign-ins (password for all: {password}):\n")

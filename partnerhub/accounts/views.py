@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
@@ -67,7 +68,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     form.add_error(None, _("The e-mail address or password is not right."))
             elif services.user_has_totp(user):
                 request.session[PENDING_2FA] = user.pk
-                return redirect(f"{reverse_lazy('accounts:verify')}?next={_safe_next(request)}")
+                query = urlencode({"next": _safe_next(request)})
+                return redirect(f"{reverse_lazy('accounts:verify')}?{query}")
             else:
                 services.login_record_success(user=user)
                 login(request, user, backend=BACKEND_PATH)

@@ -27,6 +27,13 @@ class BearerToken(HttpBearer):
 class ActiveSession(SessionAuth):
     """The browser session (with CSRF on unsafe methods), for htmx and the interactive docs."""
 
+    def __call__(self, request: HttpRequest) -> Any:
+        # Without a signed-in session there is nothing to protect from CSRF: answer 401, not a CSRF 403.
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super().__call__(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_active:

@@ -69,3 +69,4 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 api.add_router("/", "partnerhub.accounts.api.router")
 api.add_router("/offices", "partnerhub.org.api.router")
+api.add_router("/", "partnerhub.registry.api.router")

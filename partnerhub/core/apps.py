@@ -9,7 +9,13 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
         from partnerhub.core import scheduler
+        from partnerhub.core.jobs import can_manage_jobs
+        from partnerhub.core.ui import NavItem, register_nav
+
+        register_nav(NavItem(label=_("Background jobs"), url_name="core:jobs", visible=can_manage_jobs, order=200))
 
         scheduler.register(
             name="core.prune_finished_tasks",

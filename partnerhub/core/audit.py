@@ -26,7 +26,7 @@ def audit(
         actor_label=actor.label,
         ip=actor.ip,
         action=action,
-        target_type=ContentType.objects.get_for_model(type(target), for_concrete_model=False) if target else None,
+        target_type=_content_type(target) if target is not None else None,
         target_id=str(target.pk) if target is not None else "",
         target_label=str(target)[:300] if target is not None else "",
         before=to_jsonable(before or {}),
@@ -35,8 +35,13 @@ def audit(
     )
 
 
+def _content_type(target: models.Model) -> ContentType:
+    # `_meta.model`, not `type(target)`: `request.user` is a lazy wrapper whose type is not the model.
+    return ContentType.objects.get_for_model(target._meta.model, for_concrete_model=False)
+
+
 def audit_for(target: models.Model) -> models.QuerySet[AuditLog]:
     return AuditLog.objects.filter(
-        target_type=ContentType.objects.get_for_model(type(target), for_concrete_model=False),
+        target_type=_content_type(target),
         target_id=str(target.pk),
     ).select_related("actor")

@@ -41,6 +41,13 @@ def _display(field: models.Field[Any, Any] | None, value: Any, related: dict[tup
     return str(value)
 
 
+def _label(model: type[models.Model], name: str) -> str:
+    try:
+        return str(getattr(model._meta.get_field(name), "verbose_name", name))
+    except Exception:  # noqa: BLE001 - a field renamed since the row was written keeps its stored name
+        return name
+
+
 def describe(model: type[models.Model], rows: list[RecordHistory]) -> list[HistoryEntry]:
     """Readable entries for `rows` of `model`, resolving foreign keys with one query per field."""
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
@@ -61,7 +68,7 @@ def describe(model: type[models.Model], rows: list[RecordHistory]) -> list[Histo
         changes = []
         for key, (before, after) in row.changes.items():
             field = by_attname.get(key)
-            label = str(field.verbose_name) if field is not None else key
+            label = str(field.verbose_name) if field is not None else _label(model, key)
             changes.append(
                 FieldChange(label=label, before=_display(field, before, related), after=_display(field, after, related))
             )

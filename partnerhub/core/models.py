@@ -192,8 +192,18 @@ class AppendOnlyError(Exception):
     pass
 
 
+class AppendOnlyQuerySet(models.QuerySet["AuditLog"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("The audit log is append-only; entries cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("The audit log is append-only; entries cannot be deleted.")
+
+
 class AuditLog(models.Model):
     """Append-only log of state changes written by services: actor, dotted action, target, before and after."""
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(

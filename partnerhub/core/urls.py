@@ -6,4 +6,5 @@ app_name = "core"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("system/jobs/", views.jobs, name="jobs"),
 ]

@@ -10,6 +10,40 @@ from django.views.decorators.http import require_GET
 from partnerhub.core.ui import cards_for
 
 
+def jobs(request: HttpRequest) -> HttpResponse:
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404, redirect
+    from django.utils.translation import gettext as _
+
+    from partnerhub.core import jobs as job_services
+    from partnerhub.core.errors import ValidationFailed
+    from partnerhub.core.models import PeriodicJob
+
+    if not job_services.can_manage_jobs(request.user):
+        raise PermissionDenied(_("Only administrators can see background jobs."))
+    if request.method == "POST":
+        job = get_object_or_404(PeriodicJob, pk=request.POST.get("job"))
+        if request.POST.get("action") == "run":
+            job_services.periodic_job_run_now(actor=request.user, job=job)
+            messages.success(request, _("“%(name)s” was queued to run now.") % {"name": job.name})
+        else:
+            try:
+                job_services.periodic_job_update(
+                    actor=request.user, job=job, schedule=request.POST.get("schedule", ""),
+                    enabled=request.POST.get("enabled") == "on",
+                )
+            except ValidationFailed as exc:
+                messages.error(request, exc.errors["schedule"][0])
+            else:
+                messages.success(request, _("“%(name)s” saved.") % {"name": job.name})
+        return redirect("core:jobs")
+    from django_tasks_db.models import DBTaskResult
+
+    recent = DBTaskResult.objects.order_by("-enqueued_at")[:25]
+    return render(request, "core/jobs.html", {"jobs": PeriodicJob.objects.order_by("name"), "recent": recent})
+
+
 def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "core/dashboard.html", {"cards": cards_for(request.user)})
 

@@ -6,8 +6,8 @@ from partnerhub.org.models import Office
 
 
 def can_view_offices(user: Any) -> bool:
-    """Every signed-in staff member may see the agency's structure; partner users may not."""
-    return bool(user.is_authenticated and user.is_active and not user.is_partner_user)
+    """Every signed-in staff member may see the agency's structure; partner users and role-less accounts may not."""
+    return bool(user.is_authenticated and user.is_active and user.is_agency_staff)
 
 
 def can_manage_offices(user: Any) -> bool:

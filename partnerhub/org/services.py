@@ -15,13 +15,15 @@ EDITABLE_FIELDS = ("code", "name", "acronym", "kind", "parent", "email", "city",
 
 
 def _validate(office: Office) -> None:
+    # The cycle check comes first: full_clean() would otherwise report the database constraint's bare name.
+    parent = office.parent if office.pk is not None else None  # a new office has no units yet
+    if parent is not None and (parent.pk == office.pk or office in parent.ancestors()):
+        message = _("An office cannot be part of itself or of one of its own units.")
+        raise ValidationFailed({"parent": [message]})
     try:
         office.full_clean()
     except ValidationError as exc:
         raise ValidationFailed(exc.message_dict) from None
-    if office.pk is not None and office.parent is not None:
-        if office.parent.pk == office.pk or office in office.parent.ancestors():
-            raise ValidationFailed({"parent": [_("An office cannot be part of itself or of one of its own units.")]})
 
 
 @transaction.atomic

@@ -1,0 +1,253 @@
+"""Partner list and search at scale: generate realistic data, measure server time and query counts.
+
+    .venv/bin/python bench/registry_bench.py --size 100000 --contacts 300000 [--db URL] [--label NAME]
+
+Writes bench/results/registry-<label>.json and .md. The database is created (migrated) if needed and
+filled once; later runs reuse it. Times are measured in-process around Django's full request handling
+(middleware, view, queries, template rendering), i.e. server time without the network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+SCENARIOS = [
+    ("list, first page", "/partners/"),
+    ("search: common word", "/partners/?q=housing"),
+    ("search: rare name", "/partners/?q={rare}"),
+    ("search: accents folded", "/partners/?q=Sao+Paulo"),
+    ("search: two words", "/partners/?q=urban+network"),
+    ("filter: status + category", "/partners/?status=active&category={cat}"),
+    ("filter: region + search", "/partners/?region=002&q=association"),
+    ("filter: country", "/partners/?country=KE"),
+    ("filter: theme", "/partners/?theme={tag}"),
+    ("filter: office + year", "/partners/?office={office}&created_year=2025"),
+    ("filter: ECOSOC + channel", "/partners/?ecosoc=special&channel=accreditation"),
+    ("sort newest, page 40", "/partners/?sort=-created&page=40"),
+]
+
+
+def setup_django(db_url: str) -> None:
+    os.environ["DATABASE_URL"] = db_url
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+    os.environ["DEBUG"] = "0"
+    os.environ["SECURE_SSL_REDIRECT"] = "0"
+    os.environ["SECURE_COOKIES"] = "0"
+    os.environ["STATIC_MANIFEST"] = "0"
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["LOG_LEVEL"] = "ERROR"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def generate(size: int, contacts: int, seed: int = 7, dupkeys: bool = True) -> None:
+    from django.db import connection, transaction
+
+    from names import organisation_names, person
+    from partnerhub.org.models import Office
+    from partnerhub.registry import normalize
+    from partnerhub.registry.choices import Channel, EcosocStatus
+    from partnerhub.registry.models import (
+        Contact, ContactRole, Country, DuplicateKey, Partner, StakeholderCategory, Tag,
+    )
+    from partnerhub.registry.services import duplicate_keys_for
+    from partnerhub.registry.states import PartnerStatus
+
+    have = Partner.objects.count()
+    if have >= size:
+        print(f"  data present: {have:,} partners")
+        return
+    rng = random.Random(seed)
+    categories = list(StakeholderCategory.objects.values_list("id", flat=True))
+    offices = list(Office.objects.values_list("id", flat=True))
+    countries = list(Country.objects.values_list("iso2", flat=True))
+    tags = list(Tag.objects.values_list("id", flat=True))
+    channels = Channel.values
+    statuses = [PartnerStatus.ACTIVE] * 5 + [PartnerStatus.PROSPECT] * 3 + [PartnerStatus.INACTIVE, PartnerStatus.UNDER_DUE_DILIGENCE]
+    ecosoc = [""] * 17 + [EcosocStatus.SPECIAL, EcosocStatus.GENERAL, EcosocStatus.ROSTER]
+    now = dt.datetime.now(dt.UTC)
+    names = organisation_names(size - have, seed=seed + have)
+    batch = 5000
+    started = time.perf_counter()
+    TagLink = Partner.tags.through
+    created = have
+    while created < size:
+        chunk = []
+        for _ in range(min(batch, size - created)):
+            name = next(names)
+            acronym = normalize.initials(name).upper()[:8] if rng.random() < 0.4 else ""
+            domain = normalize.fold(name).replace(" ", "")[:20] + rng.choice([".org", ".com", ".net", ".ngo"])
+            chunk.append(Partner(
+                name=name, acronym=acronym, primary_category_id=rng.choice(categories),
+                country_id=rng.choice(countries), identified_channel=rng.choice(channels),
+                owning_office_id=rng.choice(offices), status=rng.choice(statuses), ecosoc_status=rng.choice(ecosoc),
+                website=f"https://www.{domain}" if rng.random() < 0.7 else "",
+                created_at=now - dt.timedelta(days=rng.randint(0, 5 * 365)),
+                search_text=normalize.search_terms([name, acronym]), name_key=normalize.name_key(name)[:300],
+            ))
+        with transaction.atomic():
+            objs = Partner.objects.bulk_create(chunk, batch_size=1000)
+            TagLink.objects.bulk_create(
+                [TagLink(partner_id=p.pk, tag_id=t) for p in objs for t in rng.sample(tags, rng.randint(0, 3))],
+                batch_size=5000,
+            )
+            if dupkeys:
+                DuplicateKey.objects.bulk_create(
+                    [DuplicateKey(partner_id=p.pk, key=k) for p in objs
+                     for k in duplicate_keys_for(name=p.name, acronym=p.acronym, website=p.website)],
+                    batch_size=5000, ignore_conflicts=True,
+                )
+        created += len(chunk)
+        print(f"  partners {created:,}/{size:,} ({time.perf_counter() - started:.0f}s)", flush=True)
+    ids = list(Partner.objects.values_list("id", flat=True))
+    have_contacts = Contact.objects.count()
+    while have_contacts < contacts:
+        n = min(batch, contacts - have_contacts)
+        people = []
+        for _ in range(n):
+            given, family = person(rng)
+            people.append(Contact(given_name=given, family_name=family,
+                                  emails=[f"{given}.{family}{rng.randint(1, 999)}@example.org".lower()],
+                                  consent_email=rng.random() < 0.6))
+        with transaction.atomic():
+            objs = Contact.objects.bulk_create(people, batch_size=1000)
+            ContactRole.objects.bulk_create(
+                [ContactRole(contact_id=c.pk, partner_id=rng.choice(ids), title="Director" if rng.random() < 0.2 else "Officer",
+                             is_key_person=rng.random() < 0.2) for c in objs], batch_size=5000)
+        have_contacts += n
+        print(f"  contacts {have_contacts:,}/{contacts:,} ({time.perf_counter() - started:.0f}s)", flush=True)
+    # Contact names are searchable: refresh search_text for partners with contacts, in bulk SQL-free Python.
+    from collections import defaultdict
+    extra: dict[int, list[str]] = defaultdict(list)
+    for pid, given, family in ContactRole.objects.values_list("partner_id", "contact__given_name", "contact__family_name").iterator(chunk_size=20000):
+        extra[pid].append(f"{given} {family}")
+    pending = []
+    for partner in Partner.objects.filter(pk__in=list(extra)).only("id", "name", "acronym").iterator(chunk_size=5000):
+        partner.search_text = normalize.search_terms([partner.name, partner.acronym, *extra[partner.pk]])
+        pending.append(partner)
+        if len(pending) >= 5000:
+            Partner.objects.bulk_update(pending, ["search_text"], batch_size=1000)
+            pending = []
+    if pending:
+        Partner.objects.bulk_update(pending, ["search_text"], batch_size=1000)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE") if not connection.in_atomic_block else None
+    else:
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+    print(f"  generated in {time.perf_counter() - started:.0f}s", flush=True)
+
+
+def measure(rounds: int) -> dict[str, object]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from partnerhub.accounts.models import User
+    from partnerhub.accounts.services import user_create
+    from partnerhub.registry.models import Partner, StakeholderCategory, Tag
+
+    user = User.objects.filter(email="bench@example.org").first() or user_create(
+        email="bench@example.org", full_name="Bench", password=None, roles=["staff", "plgu"])
+    client = Client()
+    client.force_login(user, backend="partnerhub.accounts.backends.EmailBackend")
+    sample = Partner.objects.order_by("id")[Partner.objects.count() // 2]
+    rare = sample.name.split()[0]
+    values = {
+        "rare": rare.replace(" ", "+"),
+        "cat": StakeholderCategory.objects.get(number=6).pk,
+        "tag": Tag.objects.get(kind="theme", code="housing").pk,
+        "office": sample.owning_office_id,
+    }
+    results: dict[str, object] = {}
+    all_times: list[float] = []
+    for label, template in SCENARIOS:
+        url = template.format(**values)
+        client.get(url)  # warm caches
+        times = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url)
+        times.sort()
+        p95 = times[max(0, int(len(times) * 0.95) - 1)]
+        all_times.extend(times)
+        results[label] = {"url": url, "p50_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1),
+                          "queries": len(ctx.captured_queries)}
+        print(f"  {label:<32} p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  queries {len(ctx.captured_queries)}", flush=True)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/partners/{sample.pk}/")
+    results["detail page"] = {"queries": len(ctx.captured_queries), "status": response.status_code}
+    all_times.sort()
+    results["overall"] = {"p95_ms": round(all_times[int(len(all_times) * 0.95) - 1], 1),
+                          "p50_ms": round(statistics.median(all_times), 1), "requests": len(all_times)}
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--contacts", type=int, default=300_000)
+    parser.add_argument("--db", default="")
+    parser.add_argument("--label", default="")
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--no-dupkeys", action="store_true", help="Skip duplicate keys (not used by list pages).")
+    args = parser.parse_args()
+    db = args.db or f"sqlite:///{ROOT / 'var' / 'bench' / f'registry-{args.size}.sqlite3'}"
+    Path(ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
+    setup_django(db)
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    label = args.label or f"{connection.vendor}-{args.size}"
+    print(f"registry bench: {label}", flush=True)
+    generate(args.size, args.contacts, dupkeys=not args.no_dupkeys)
+    results = measure(args.rounds)
+    out = {
+        "label": label, "database": connection.vendor, "partners": args.size, "contacts": args.contacts,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "date": dt.date.today().isoformat(), "rounds": args.rounds, "results": results,
+    }
+    results_dir = ROOT / "bench" / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    (results_dir / f"registry-{label}.json").write_text(json.dumps(out, indent=2))
+    lines = [f"# Partner list and search — {label}", "",
+             f"{args.size:,} organisations, {args.contacts:,} contacts, {connection.vendor}; {out['machine']}; {out['date']}.",
+             f"Server time per request (in-process, full Django stack), {args.rounds} rounds per scenario.", "",
+             "| scenario | p50 ms | p95 ms | queries |", "|---|---:|---:|---:|"]
+    for key, value in results.items():
+        if key in ("overall", "detail page"):
+            continue
+        assert isinstance(value, dict)
+        lines.append(f"| {key} | {value['p50_ms']} | {value['p95_ms']} | {value['queries']} |")
+    overall = results["overall"]
+    detail = results["detail page"]
+    assert isinstance(overall, dict) and isinstance(detail, dict)
+    lines += ["", f"All requests: p50 {overall['p50_ms']} ms, p95 {overall['p95_ms']} ms.",
+              f"Partner detail page: {detail['queries']} queries.", ""]
+    (results_dir / f"registry-{label}.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

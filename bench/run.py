@@ -1,0 +1,62 @@
+"""`make bench`: every benchmark the issues name, figures written to bench/results/.
+
+    .venv/bin/python bench/run.py            # SQLite and PostgreSQL at 100,000 partners, dedupe, import
+    BENCH_1M=1 .venv/bin/python bench/run.py # also 1,000,000 partners on PostgreSQL (long)
+
+PostgreSQL runs use BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/partnerhub_bench_100k);
+they are skipped with a message when no server answers there.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def run(args: list[str]) -> int:
+    print("\n$ " + " ".join(args), flush=True)
+    return subprocess.call(args, cwd=ROOT)
+
+
+def postgres_available(url: str) -> bool:
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    base, _sep, name = url.rpartition("/")
+    try:
+        with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        print(f"PostgreSQL not available at {url}: {exc}")
+        return False
+    return True
+
+
+def main() -> int:
+    failures = 0
+    failures += run([PY, "bench/registry_bench.py", "--size", "100000", "--contacts", "300000"]) != 0
+    pg = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/partnerhub_bench_100k")
+    if postgres_available(pg):
+        failures += run([PY, "bench/registry_bench.py", "--size", "100000", "--contacts", "300000", "--db", pg]) != 0
+        if os.environ.get("BENCH_1M"):
+            pg1m = pg.rsplit("/", 1)[0] + "/partnerhub_bench_1m"
+            if postgres_available(pg1m):
+                failures += run([PY, "bench/registry_bench.py", "--size", "1000000", "--contacts", "1000000",
+                                 "--db", pg1m, "--rounds", "20", "--no-dupkeys"]) != 0
+    for script in ("bench/dedupe_eval.py", "bench/dedupe_bench.py", "bench/import_bench.py"):
+        if (ROOT / script).exists():
+            failures += run([PY, script]) != 0
+    print(f"\nResults in {ROOT / 'bench' / 'results'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,11 @@
+"""Strings that Django itself shows but ships without translations in some UN languages.
+
+Marking them here puts them in our catalogs; LOCALE_PATHS take precedence over Django's own, so our
+translations are used on the pages.
+"""
+
+from django.utils.translation import gettext_noop
+
+DJANGO_STRINGS = [
+    gettext_noop("- Select an option -"),
+]

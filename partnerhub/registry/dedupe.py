@@ -1,0 +1,885 @@
+"""The duplicate-detection engine: profiles, blocking keys, pair scores with reasons, and clustering.
+
+Pure Python (no Django imports) so the same code serves the create/edit form, the import, the
+background scan of the whole database and `manage.py find_duplicates` on an outside spreadsheet.
+
+How two records are compared:
+- every name (main and alternative) is folded by `normalize.fold` (case, accents, scripts,
+  punctuation), then legal forms are recognised in many languages and dropped ("Ltd", "Limited",
+  "GmbH", "Gesellschaft mit beschränkter Haftung", "S.A.", "Société anonyme", "e.V."...), common
+  abbreviations are expanded ("Intl", "Assn", "Univ"), organisation-type words are translated to one
+  form ("Fundación", "Fondation", "Stiftung" → foundation) and plural "s" is dropped;
+- names are compared token by token with weights (generic words such as "services" or "group"
+  weigh less), typo-tolerant for long words, word order ignored;
+- conflicts lower the score: different numbers ("Fund II" / "Fund III"), different places
+  ("Acme Kenya" / "Acme Uganda"), different kinds of organisation ("X Foundation" / "X Bank"),
+  different countries of the records;
+- independent evidence can carry a pair on its own: an acronym against the initials of a full name,
+  the same website or e-mail domain (public mail providers ignored), the same registration number.
+
+Scores are in [0, 1]. `MATCH_THRESHOLD` is where the engine believes two records are the same
+organisation (the command-line tool and the scan); `CANDIDATE_THRESHOLD` is lower: what a person is
+shown before saving, to decide.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz.distance import OSA
+
+from partnerhub.registry import normalize
+
+MATCH_THRESHOLD = 0.85
+CANDIDATE_THRESHOLD = 0.7
+
+# Reason codes (translated for people by the Django side).
+NAME_SAME = "name_same"  # normalised names are identical
+NAME_SIMILAR = "name_similar"  # names differ only a little (typo, word order, abbreviations)
+NAME_ALT = "name_alt"  # matched through an alternative or former name
+ACRONYM = "acronym"  # an acronym matches the other record's acronym or the initials of its name
+WEB_DOMAIN = "web_domain"  # same website domain
+EMAIL_DOMAIN = "email_domain"  # same e-mail domain (public mail providers ignored)
+REGISTRATION = "registration"  # same registration number
+COUNTRY_DIFFERS = "country_differs"  # a caution: the records give different countries
+
+# --- Vocabulary ----------------------------------------------------------------------------------
+
+# Multi-word legal forms and their canonical abbreviation (matched on folded, single-letter-joined tokens).
+_PHRASES: dict[tuple[str, ...], str] = {
+    tuple(k.split()): v
+    for k, v in {
+        "gesellschaft mit beschrankter haftung": "gmbh",
+        "gemeinnutzige gmbh": "ggmbh",
+        "eingetragener verein": "ev",
+        "eingetragene genossenschaft": "eg",
+        "kommanditgesellschaft auf aktien": "kgaa",
+        "offene handelsgesellschaft": "ohg",
+        "societe anonyme": "sa",
+        "sociedad anonima": "sa",
+        "sociedade anonima": "sa",
+        "societa per azioni": "spa",
+        "societe par actions simplifiee": "sas",
+        "societe a responsabilite limitee": "sarl",
+        "societa a responsabilita limitata": "srl",
+        "sociedad de responsabilidad limitada": "srl",
+        "sociedad limitada": "sl",
+        "sociedade limitada": "ltda",
+        "sociedad anonima de capital variable": "sa",
+        "s a de c v": "sa",
+        "sa de cv": "sa",
+        "public limited company": "plc",
+        "limited liability company": "llc",
+        "limited liability partnership": "llp",
+        "limited partnership": "lp",
+        "ltd partnership": "lp",
+        "private limited": "pvt ltd",
+        "pvt ltd": "pvt ltd",
+        "proprietary limited": "pty ltd",
+        "besloten vennootschap": "bv",
+        "naamloze vennootschap": "nv",
+        "kabushiki kaisha": "kk",
+        "sp zoo": "spzoo",
+        "sp z oo": "spzoo",
+        "spolka z ograniczona odpowiedzialnoscia": "spzoo",
+        "non profit": "nonprofit",
+        "not for profit": "nonprofit",
+        "co op": "cooperative",
+        "de c v": "",
+    }.items()
+}
+_MAX_PHRASE = max(len(k) for k in _PHRASES)
+
+# Legal forms: dropped from the name before comparing.
+LEGAL_FORMS = frozenset(
+    """
+    ltd inc corp co plc llc llp lp lllp pllc gmbh ggmbh ag kg kgaa ohg ev eg gbr ug mbh
+    sa sas sasu sarl eurl sl sau slu srl srls spa sapa snc sca scs scrl sprl bvba cvba
+    bv nv cv vof ab hb as asa aps oy oyj kft zrt nyrt spzoo sp zoo ltda eireli me epp
+    pty pvt kk yk se sce ohg ks sro spol dd doo ad ead ood jsc ojsc pjsc cjsc ooo zao oao pao
+    nonprofit npo ngo ong nro pbc lc dac clg uc ulc
+    """.split()
+)
+
+# Organisation-type words: kept, but a name with "foundation" and one with "bank" are different bodies.
+SOFT_TYPES = frozenset({"foundation", "association", "society", "trust", "cooperative", "organisation"})
+HARD_TYPES = frozenset(
+    """
+    bank university institute college school hospital clinic ministry agency commission council committee
+    federation union network alliance coalition church club academy museum library fund chamber department
+    municipality programme centre party syndicate
+    """.split()
+)
+TYPES = SOFT_TYPES | HARD_TYPES
+
+# Spellings, translations and abbreviations of the same word → one form (applied to single tokens).
+_SYNONYMS: dict[str, str] = {}
+for _canon, _variants in {
+    "ltd": "limited limitada ltda",
+    "inc": "incorporated incorporation",
+    "corp": "corporation",
+    "co": "company compania compagnie compagnia companhia",
+    "ag": "aktiengesellschaft",
+    "ab": "aktiebolag aktiebolaget",
+    "gmbh": "gesmbh",
+    "foundation": "fundacion fundacao fondation fondazione stiftung stichting fundacja fundatia foundations",
+    "association": "asociacion associacao associazione verein vereniging forening stowarzyszenie asociatia assoc assn",
+    "university": "universidad universidade universite universita universitat universiteit uniwersytet univ",
+    "institute": "instituto institut istituto inst",
+    "federation": "federacion federacao federazione foderation federatie",
+    "bank": "banco banque banca",
+    "centre": "center centro zentrum centrum ctr",
+    "council": "consejo conseil consiglio conselho",
+    "commission": "comision comissao commissione kommission",
+    "ministry": "ministerio ministere ministero ministerium",
+    "agency": "agencia agence agenzia agentur",
+    "international": "internacional internationale internazionale intl internat",
+    "national": "nacional nationale nazionale natl",
+    "world": "mundial mondiale mondial",
+    "cooperative": "cooperativa cooperatieve cooperativo genossenschaft coop",
+    "network": "reseau rede netzwerk",
+    "society": "sociedad societe societa sociedade gesellschaft",
+    "church": "iglesia eglise chiesa igreja kirche",
+    "group": "groupe grupo gruppe gruppo grp",
+    "service": "servicios servizi servicos svcs svc",
+    "development": "desarrollo developpement desenvolvimento sviluppo entwicklung",
+    "management": "mgmt mgt",
+    "technology": "tech technologies technologie tecnologia tecnologias",
+    "holding": "hldgs hldg",
+    "manufacturing": "mfg",
+    "brother": "bros",
+    "laboratory": "labs lab laboratorio laboratoire laboratories",
+    "organisation": "organization organizacion organizzazione organizacao",
+    "department": "dept",
+    "government": "gobierno gouvernement governo regierung",
+    "city": "ciudad ville citta cidade stadt",
+    "united": "unidos unidas unies unis unite vereinigte",
+    "nation": "naciones nations",
+    "programme": "program programa programm",
+    "school": "escuela ecole scuola escola schule",
+    "college": "colegio",
+    "hospital": "hopital ospedale krankenhaus",
+    "academy": "academia academie akademie",
+    "committee": "comite comitato",
+    "union": "unione uniao",
+    "alliance": "alianza allianz",
+    "museum": "museo musee",
+    "investment": "inversiones investissements investimentos",
+    "housing": "vivienda logement",
+    "research": "investigacion recherche ricerca pesquisa forschung",
+    "saint": "st ste san santa sao sankt",
+    "mount": "mt",
+    "and": "und",
+}.items():
+    for _v in _variants.split():
+        _SYNONYMS[_v] = _canon
+
+STOPWORDS = normalize.STOPWORDS | frozenset(
+    """
+    and para por pour fur fuer per dell della delle degli dello het een voor och og en au aux sur zu zum zur
+    am im vom ve ile
+    """.split()
+)
+
+# Words shared by many unrelated organisations: they count, but for less.
+GENERIC = frozenset(
+    """
+    service holding group international global management capital investment partner solution trading
+    enterprise consulting consultant industry technology system development national world resource
+    property venture associate commercial finance financial asset advisor advisory energy real estate
+    general company product project infrastructure construction logistics marketing media health care
+    healthcare education research agency network united american european asia pacific africa african
+    """.split()
+)
+_PLURAL_BASE = GENERIC | TYPES | frozenset(
+    """
+    nation brother engineer builder developer trader export import manufacturer supplier distributor store
+    market motor farm food equipment material chemical metal communication country government city
+    hotel restaurant school leisure sport friend child woman worker farmer citizen community village
+    settlement home building ventures
+    """.split()
+)
+_PLURALS = {(w[:-1] + "ies" if w.endswith("y") and w[-2:-1] not in "aeiou" else w + "s"): w for w in _PLURAL_BASE}
+_GENERIC_WEIGHT = 0.5
+_TYPE_WEIGHT = 0.5
+_SOFT_TYPE_ALONE = 0.98  # "X Foundation" vs "X": legal-form-like, nearly free to drop
+_HARD_TYPE_ALONE = 0.88  # "X Bank" vs "X"
+_TYPE_CONFLICT = 0.65  # "X Foundation" vs "X Bank"
+_NUMBER_CONFLICT = 0.4  # "Fund II" vs "Fund III"
+_NUMBER_ALONE = 0.8  # "Fund II" vs "Fund"
+_PLACE_CONFLICT = 0.5  # "Acme Kenya" vs "Acme Uganda"
+_PLACE_ALONE = 0.9  # "Acme Kenya" vs "Acme"
+_COUNTRY_CONFLICT = 0.8  # the records give different countries
+
+_ROMAN = frozenset("ii iii iv vi vii viii ix xi xii xiii xiv xv xvi xvii xviii xix xx".split())
+_NUMBER_WORDS = frozenset(
+    """
+    one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen
+    eighteen nineteen twenty thirty forty fifty hundred first second third fourth fifth sixth seventh eighth
+    ninth tenth
+    """.split()
+)
+
+PUBLIC_MAIL_DOMAINS = frozenset(
+    """
+    gmail.com googlemail.com yahoo.com yahoo.fr yahoo.co.uk yahoo.es yahoo.de yahoo.it yahoo.co.in ymail.com
+    hotmail.com hotmail.fr hotmail.co.uk hotmail.es hotmail.it hotmail.de outlook.com outlook.fr live.com
+    live.fr msn.com aol.com icloud.com me.com mac.com mail.ru bk.ru list.ru inbox.ru yandex.ru yandex.com
+    qq.com 163.com 126.com sina.com sohu.com gmx.de gmx.net gmx.com web.de t-online.de protonmail.com
+    proton.me orange.fr free.fr laposte.net wanadoo.fr sfr.fr libero.it virgilio.it tiscali.it rediffmail.com
+    mail.com zoho.com naver.com daum.net hanmail.net btinternet.com sky.com seznam.cz wp.pl o2.pl
+    interia.pl rocketmail.com tutanota.com fastmail.com
+    """.split()
+)
+# Shared hosting and umbrella domains: many unrelated bodies live under them.
+SHARED_DOMAINS = frozenset(
+    """
+    google.com facebook.com linkedin.com twitter.com x.com instagram.com youtube.com wordpress.com blogspot.com
+    wixsite.com wix.com squarespace.com weebly.com github.io medium.com jimdo.com business.site tripod.com
+    yolasite.com webnode.com site123.me bit.ly linktr.ee sites.google.com canalblog.com over-blog.com
+    un.org europa.eu gov.uk gc.ca canada.ca gouv.fr service-public.fr usa.gov gob.es
+    """.split()
+)
+_SECOND_LEVEL = frozenset("co com org net gov go ac edu or ne gob gouv govt nic mil sch ltd plc int nhs web".split())
+
+_DATA_DIR = Path(__file__).with_name("data")
+
+# Demonyms, cities and first-level regions that tell branches and namesakes apart.
+_EXTRA_PLACES = """
+kenyan ugandan tanzanian nigerian ghanaian ethiopian egyptian moroccan algerian tunisian senegalese
+cameroonian rwandan somali sudanese zambian zimbabwean malawian mozambican angolan congolese namibian
+indian pakistani bangladeshi chinese japanese korean indonesian malaysian filipino vietnamese thai
+american canadian mexican brazilian argentinian argentine chilean colombian peruvian venezuelan
+british english scottish welsh irish french german italian spanish portuguese dutch belgian swiss
+austrian swedish norwegian danish finnish polish czech hungarian romanian bulgarian greek turkish
+russian ukrainian australian zealand arab emirati saudi qatari kuwaiti lebanese jordanian syrian iraqi
+iranian afghan israeli palestinian
+nairobi mombasa kisumu kampala dar salaam dodoma arusha addis ababa kigali lagos abuja accra kumasi
+dakar abidjan cairo alexandria casablanca rabat tunis algiers johannesburg pretoria durban cape
+harare lusaka lilongwe maputo luanda kinshasa khartoum mogadishu
+london manchester birmingham leeds glasgow edinburgh liverpool bristol cardiff belfast dublin
+paris lyon marseille toulouse lille berlin hamburg munich munchen frankfurt cologne koln stuttgart
+dusseldorf madrid barcelona valencia sevilla seville bilbao lisbon lisboa porto rome roma milan milano
+naples napoli turin torino florence firenze amsterdam rotterdam hague utrecht brussels bruxelles antwerp
+geneva geneve zurich basel vienna wien prague praha warsaw warszawa krakow budapest bucharest
+athens istanbul ankara moscow moskva petersburg kyiv kiev stockholm oslo copenhagen helsinki luxembourg
+york angeles chicago houston phoenix philadelphia dallas boston seattle denver
+washington miami atlanta detroit toronto montreal vancouver ottawa calgary mexico guadalajara monterrey
+bogota medellin lima santiago buenos aires janeiro brasilia caracas quito havana
+mumbai bombay delhi bangalore bengaluru chennai madras kolkata calcutta hyderabad pune ahmedabad jaipur
+lucknow karachi lahore islamabad dhaka kathmandu colombo beijing shanghai shenzhen guangzhou hong kong
+taipei tokyo osaka seoul busan manila jakarta bangkok hanoi saigon singapore kuala lumpur sydney
+melbourne brisbane perth adelaide auckland wellington dubai abu dhabi doha riyadh jeddah kuwait
+muscat amman beirut baghdad tehran kabul tel aviv jerusalem
+texas ohio california florida virginia carolina dakota jersey pennsylvania illinois michigan georgia
+arizona nevada oregon colorado utah idaho montana wyoming nebraska kansas oklahoma missouri iowa
+minnesota wisconsin indiana kentucky tennessee alabama mississippi louisiana arkansas maryland delaware
+massachusetts connecticut vermont maine hampshire rhode island alaska hawaii
+ontario quebec alberta manitoba saskatchewan columbia brunswick scotia newfoundland
+maharashtra gujarat karnataka kerala tamil nadu punjab rajasthan bengal bihar odisha orissa telangana
+andhra pradesh haryana assam goa uttar
+bavaria bayern hessen saxony sachsen catalonia catalunya andalucia lombardia lombardy wales scotland
+england ireland
+"""
+_NOT_PLACES = frozenset(
+    """
+    republic united kingdom states state islands island democratic people peoples saint south north new
+    federated plurinational bolivarian arab islamic union federation equatorial central african west east
+    western eastern american virgin british french territory territories outlying minor great northern
+    holy see sar and the of part province sint lao city guinea former yugoslav principality grand duchy
+    commonwealth cook marshall solomon christmas heard mcdonald turks caicos wallis futuna sao tome principe
+    antigua barbuda trinidad tobago herzegovina nevis kitts lucia vincent grenadines helena ascension
+    tristan cunha pierre miquelon svalbard jan mayen administrativa administrative aire alejada americaine
+    americana arabe australe bajos britanica britanico britannique coast damerique dirlande democratica
+    democratique eloignee especial estado estados etat federados federe francaise francesa gran grande guinee
+    holandesa iles indico isla isle islamica islamique locean marin marino menore mineure neerlandaise nord
+    norte nouvelle nueva occidental ocean oceano paise parte partie pays pedro plurinacional populaire
+    popular region reino republica republique royaume sainte santo sede siege sandwich septentrionale
+    southern special speciale terre territoire territorio trinite unida unido unie verde vicente virgene
+    vierge lucie helene elena maarten martin barthelemy eustache eustaquio leona cabo costa jordan chad
+    phoenix florence reunion sierra salvador santiago saba dominique maurice tierra
+    """.split()
+)
+
+
+# --- Records and profiles -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """What the engine knows about one organisation; `id` is whatever the caller uses (pk, CSV id)."""
+
+    id: Any
+    name: str
+    acronym: str = ""
+    alt_names: tuple[str, ...] = ()
+    website: str = ""
+    email: str = ""
+    registration_number: str = ""
+    country: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NameForm:
+    tokens: tuple[str, ...]  # canonical core tokens, in order (no legal forms, no stop words)
+    raw: tuple[str, ...]  # the same tokens as written (folded), for typo tolerance
+    key: str  # tokens sorted and joined: equal keys mean equal names
+    joined: str  # tokens in order without spaces ("un habitat" and "unhabitat" agree)
+    initials: str  # what the name's acronym would be ("United Nations Development Programme" → "undp")
+    numbers: frozenset[str]  # numbers, roman numerals and trailing letters that tell series apart
+    places: frozenset[str]
+    types: frozenset[str]
+    acronym_like: str  # the name itself looks like an acronym ("UNDP", "IBM Corp."): that acronym
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    record: Record
+    names: tuple[NameForm, ...]  # main name first
+    acronyms: frozenset[str]  # the acronym field and names that are acronyms
+    initials: frozenset[str]  # initials of the multi-word names
+    web_domain: str
+    email_domain: str
+    registration: str
+    country: str
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    score: float
+    reasons: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    words: set[str] = set()
+    path = _DATA_DIR / "m49.csv"
+    if path.exists():
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                for column in ("name_en", "name_fr", "name_es"):
+                    words.update(normalize.fold(row.get(column) or "").split())
+    words.update(_EXTRA_PLACES.split())
+    canonical = {_canon_token(w) for w in words if len(w) >= 4 and w not in _NOT_PLACES}
+    return frozenset(canonical - _NOT_PLACES - GENERIC - TYPES - LEGAL_FORMS - STOPWORDS)
+
+
+def _canon_token(token: str) -> str:
+    return _SYNONYMS.get(token) or _PLURALS.get(token) or token
+
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def _fold(text: str) -> str:
+    if text.isascii():  # the common case, much faster than the full fold; same result
+        return _NON_ALNUM.sub(" ", text.lower().replace("'", "")).strip()
+    return normalize.fold(text)
+
+
+def _join_letters(words: list[str]) -> list[str]:
+    """"s a" → "sa", "u s a" → "usa": spaced abbreviations become one word."""
+    if not any(len(w) == 1 for w in words):
+        return words
+    out: list[str] = []
+    run: list[str] = []
+    for w in words:
+        if len(w) == 1 and w.isalpha():
+            run.append(w)
+            continue
+        if run:
+            out.extend(["".join(run)] if len(run) > 1 else run)
+            run = []
+        out.append(w)
+    if run:
+        out.extend(["".join(run)] if len(run) > 1 else run)
+    return out
+
+
+_PHRASE_STARTS: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+for _phrase, _replacement in sorted(_PHRASES.items(), key=lambda kv: -len(kv[0])):
+    _PHRASE_STARTS[_phrase[0]].append((_phrase, _replacement))
+
+
+def _apply_phrases(words: list[str]) -> list[str]:
+    if not any(w in _PHRASE_STARTS for w in words):
+        return words
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for phrase, replacement in _PHRASE_STARTS.get(words[i], ()):
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                out.extend(replacement.split())
+                i += len(phrase)
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+_DOTTED = re.compile(r"\b(?:[^\W\d_]\.){2,}(?:[^\W\d_]\b)?")
+_SHOUTED = re.compile(r"^[A-Z][A-Z0-9&.\-]{1,9}$")
+# "Private", "Pvt", "Pty" are part of the legal form when they end the name or precede one.
+_LEGAL_PREFIXES = frozenset({"private", "pvt", "pty", "proprietary", "public"})
+# A misspelt legal form at the end of a name is still a legal form ("Lmited").
+_LONG_LEGAL = {"limited": "ltd", "incorporated": "inc", "corporation": "corp", "company": "co", "limitada": "ltd"}
+
+
+def _is_legal(word: str) -> bool:
+    return (_SYNONYMS.get(word) or word) in LEGAL_FORMS
+
+
+def _private_typo(word: str) -> bool:
+    limit = 2 if len(word) >= 6 else 1
+    return 5 <= len(word) <= 8 and word[0] == "p" and OSA.distance(word, "private", score_cutoff=limit) <= limit
+
+
+def _legal_typo(word: str) -> bool:
+    return len(word) >= 6 and any(
+        abs(len(word) - len(legal)) <= 1 and OSA.distance(word, legal, score_cutoff=1) <= 1 for legal in _LONG_LEGAL
+    )
+
+
+@lru_cache(maxsize=250_000)
+def analyse_name(text: str) -> NameForm:
+    """The comparable form of one organisation name."""
+    text = (text or "").replace("&", " and ").replace("+", " and ")
+    if "." in text:
+        text = _DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", text)  # "S.A." → "SA", "e.V." → "eV"
+    words = _apply_phrases(_join_letters(_fold(text).split()))
+    n = len(words)
+    legal = [False] * n
+    for i, w in enumerate(words):
+        # A legal-form word opening the name is part of the name ("AD Investment", "SA Water").
+        legal[i] = i > 0 and _is_legal(w)
+    for i in range(n - 1, 0, -1):  # trailing "Private", "Pvt Ltd", a misspelt "Limted"
+        w = words[i]
+        if legal[i]:
+            continue
+        if (w in _LEGAL_PREFIXES or _private_typo(w)) and (i == n - 1 or legal[i + 1]):
+            legal[i] = True
+        elif i >= n - 2 and _legal_typo(w):
+            legal[i] = True
+        else:
+            break
+    # A single letter closing the name is a series mark ("Fund C", "Twenty Seven B"), not an article.
+    last = max((i for i in range(n) if not legal[i]), default=-1)
+    series = {words[last]} if last > 0 and len(words[last]) == 1 else set()
+    pre = [w for i, w in enumerate(words) if not legal[i] and (w not in STOPWORDS or w in series)]
+    tokens = [_canon_token(w) for w in pre]
+    if not tokens:  # a name made only of legal forms or small words: keep what there is
+        pre = list(words)
+        tokens = [_canon_token(w) for w in words]
+    places = _places()
+    acronym_like = ""
+    if len(pre) == 1 and 2 <= len(pre[0]) <= 8 and pre[0].isalnum():
+        token = pre[0]
+        shouted = any(_SHOUTED.match(w) and _fold(w).replace(" ", "") == token for w in text.split())
+        if shouted or (len(token) <= 4 and not any(c in "aeiou" for c in token)):
+            acronym_like = token
+    return NameForm(
+        tokens=tuple(tokens),
+        raw=tuple(pre),
+        key=" ".join(sorted(tokens)),
+        joined="".join(tokens),
+        initials="".join(w[0] for w in pre if not w.isdigit() and w not in series),
+        numbers=frozenset(
+            t for t in tokens if t in _ROMAN or t in _NUMBER_WORDS or t in series or any(c.isdigit() for c in t)
+        ),
+        places=frozenset(t for t in tokens if t in places),
+        types=frozenset(t for t in tokens if t in TYPES),
+        acronym_like=acronym_like,
+    )
+
+
+def registrable_domain(url_or_email: str) -> str:
+    """"https://www.en.unesco.org/x" → "unesco.org"; "a@lands.go.ke" → "lands.go.ke"; public mail → ""."""
+    domain = normalize.web_domain(url_or_email).strip(".")
+    if not domain or "." not in domain or domain.replace(".", "").isdigit():
+        return ""
+    labels = domain.split(".")
+    keep = 3 if len(labels) >= 3 and (labels[-2] in _SECOND_LEVEL or len(labels[-2]) <= 2) else 2
+    short = ".".join(labels[-keep:])
+    if domain in PUBLIC_MAIL_DOMAINS or short in PUBLIC_MAIL_DOMAINS:
+        return ""
+    if domain in SHARED_DOMAINS or short in SHARED_DOMAINS:
+        return ""
+    return short
+
+
+def _registration(value: str) -> str:
+    reg = normalize.fold(value).replace(" ", "")
+    return reg if len(reg) >= 4 else ""
+
+
+def profile(record: Record) -> Profile:
+    names = [analyse_name(n) for n in (record.name, *record.alt_names) if n and n.strip()]
+    names = list(dict.fromkeys(names))  # drop repeats, keep order
+    acronyms: set[str] = set()
+    acr = normalize.fold(record.acronym).replace(" ", "")
+    if acr:
+        acronyms.add(acr)
+    acronyms.update(n.acronym_like for n in names if n.acronym_like)
+    initials = {n.initials for n in names if len(n.tokens) >= 2 and len(n.initials) >= 2}
+    return Profile(
+        record=record,
+        names=tuple(names),
+        acronyms=frozenset(acronyms),
+        initials=frozenset(initials),
+        web_domain=registrable_domain(record.website),
+        email_domain=registrable_domain(record.email),
+        registration=_registration(record.registration_number),
+        country=(record.country or "").upper(),
+    )
+
+
+# --- Blocking keys --------------------------------------------------------------------------------
+
+
+def blocking_keys(p: Profile) -> set[str]:
+    """Keys two possible duplicates are likely to share: name tokens, whole-name key, prefix and
+    suffix of the joined name (typos), acronyms and initials, domains, registration number."""
+    keys: set[str] = set()
+    for n in p.names:
+        for token in n.tokens:
+            if len(token) >= 3 or token.isdigit():
+                keys.add(f"t:{token}"[:120])
+        if n.key:
+            keys.add(f"n:{n.key}"[:120])
+        if len(n.joined) >= 6:
+            keys.add(f"p:{n.joined[:5]}")
+            keys.add(f"s:{n.joined[-5:]}")
+        if len(n.joined) >= 7:  # a typo in the middle keeps both ends
+            keys.add(f"e:{n.joined[:3]}{n.joined[-3:]}")
+    for acronym in p.acronyms | p.initials:
+        if len(acronym) >= 2:
+            keys.add(f"a:{acronym}"[:120])
+    for domain in {p.web_domain, p.email_domain} - {""}:
+        keys.add(f"d:{domain}"[:120])
+    if p.registration:
+        keys.add(f"r:{p.registration}"[:120])
+    return keys
+
+
+RARE_KEY_DF = 8
+
+
+def key_weight(key: str, df: int, total: int) -> float:
+    """How much sharing this key says (inverse document frequency, strong kinds count more)."""
+    idf = math.log((total + 1) / (df + 0.5))
+    kind = key[:1]
+    if kind in "drn":
+        return idf + 4.0
+    if kind == "a":
+        return idf + 2.0
+    if kind in "pse":  # overlaps the word keys; worth less on its own
+        return idf * 0.6
+    return idf
+
+
+# --- Scoring --------------------------------------------------------------------------------------
+
+
+def _weight(token: str) -> float:
+    if token in TYPES:
+        return _TYPE_WEIGHT
+    if token in GENERIC:
+        return _GENERIC_WEIGHT
+    return 1.0
+
+
+def _fuzzy_equal(a: str, b: str) -> bool:
+    if a.isdigit() or b.isdigit() or a in _ROMAN or b in _ROMAN:
+        return False
+    shortest = min(len(a), len(b))
+    if shortest < 4 or max(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 2:
+        return False
+    if a[0] != b[0] and shortest < 7:
+        return False
+    limit = 2 if shortest >= 9 else 1
+    return OSA.distance(a, b, score_cutoff=limit) <= limit
+
+
+def _aligned_dice(a: NameForm, b: NameForm, ignore: frozenset[str] = frozenset()) -> float:
+    """Weighted Dice coefficient over tokens: exact matches, then typos, then words run together."""
+    left = [(t, r) for t, r in zip(a.tokens, a.raw, strict=True) if t not in ignore]
+    right = [(t, r) for t, r in zip(b.tokens, b.raw, strict=True) if t not in ignore]
+    total = sum(_weight(t) for t, _r in left) + sum(_weight(t) for t, _r in right)
+    if total == 0:
+        return 0.0
+    matched = 0.0
+    rest_left: list[tuple[str, str]] = []
+    pool = list(right)
+    for item in left:
+        hit = next((o for o in pool if o[0] == item[0]), None)
+        if hit is not None:
+            pool.remove(hit)
+            matched += 2 * _weight(item[0])
+        else:
+            rest_left.append(item)
+    if rest_left and pool:
+        still: list[tuple[str, str]] = []
+        for item in rest_left:
+            hit = next((o for o in pool if _fuzzy_equal(item[1], o[1])), None)
+            if hit is not None:
+                pool.remove(hit)
+                matched += 0.9 * (_weight(item[0]) + _weight(hit[0]))
+            else:
+                still.append(item)
+        rest_left = still
+    if rest_left and pool and "".join(r for _t, r in rest_left) == "".join(r for _t, r in right if (_t, r) in pool):
+        matched += sum(_weight(t) for t, _r in rest_left) + sum(_weight(t) for t, _r in pool)
+    return matched / total
+
+
+def name_similarity(a: NameForm, b: NameForm) -> float:
+    """How alike two names are, in [0, 1], conflicts (numbers, places, kinds of body) included."""
+    if not a.tokens or not b.tokens:
+        return 0.0
+    if a.key == b.key:
+        return 1.0
+    # A soft kind word on one side only ("X Foundation" / "X") is nearly a legal form: compare without it.
+    lone_soft = (a.types | b.types) if bool(a.types) != bool(b.types) and (a.types | b.types) <= SOFT_TYPES else None
+    if a.joined == b.joined:
+        score = 0.97
+    else:
+        score = _aligned_dice(a, b, ignore=lone_soft or frozenset())
+    if score < 0.9 and min(len(a.joined), len(b.joined)) >= 10:
+        joined = OSA.normalized_similarity(a.joined, b.joined)
+        if joined >= 0.9:
+            score = max(score, joined - 0.03)
+    if a.numbers != b.numbers:
+        score *= _NUMBER_CONFLICT if a.numbers and b.numbers else _NUMBER_ALONE
+    if a.places != b.places:
+        only_a, only_b = a.places - b.places, b.places - a.places
+        score *= _PLACE_CONFLICT if only_a and only_b else _PLACE_ALONE
+    if a.types != b.types:
+        if a.types and b.types and not (a.types & b.types):
+            score *= _TYPE_CONFLICT
+        elif not (a.types and b.types):
+            lone = a.types or b.types
+            score *= _SOFT_TYPE_ALONE if lone <= SOFT_TYPES else _HARD_TYPE_ALONE
+    return score
+
+
+def _acronym_score(a: Profile, b: Profile) -> float:
+    best = 0.0
+    for acr in a.acronyms:
+        if len(acr) < 2:
+            continue
+        if acr in b.acronyms and a.record.acronym and b.record.acronym:
+            best = max(best, 0.75)  # same declared acronym: worth a look, not proof
+        if acr in b.initials:
+            best = max(best, 0.92 if len(acr) >= 4 else 0.9 if len(acr) == 3 else 0.8)
+    return best
+
+
+def score(a: Profile, b: Profile) -> Match:
+    """How likely two profiles are the same organisation, with the reasons."""
+    reasons: list[str] = []
+    best_name = 0.0
+    via_alt = False
+    for i, na in enumerate(a.names):
+        for j, nb in enumerate(b.names):
+            s = name_similarity(na, nb)
+            if s > best_name:
+                best_name, via_alt = s, bool(i or j)
+    country_conflict = bool(a.country and b.country and a.country != b.country)
+    country_factor = _COUNTRY_CONFLICT if country_conflict else 1.0
+    total = best_name * country_factor
+    if best_name >= 0.999:
+        reasons.append(NAME_ALT if via_alt else NAME_SAME)
+    elif best_name >= 0.75:
+        reasons.append(NAME_ALT if via_alt else NAME_SIMILAR)
+
+    acronym = max(_acronym_score(a, b), _acronym_score(b, a))
+    if acronym:
+        if not (a.country and b.country):
+            acronym -= 0.05
+        total = max(total, acronym * country_factor)
+        reasons.append(ACRONYM)
+    for mine, theirs, code in (
+        (a.web_domain, b.web_domain, WEB_DOMAIN),
+        (a.email_domain, b.email_domain, EMAIL_DOMAIN),
+        (a.web_domain, b.email_domain, EMAIL_DOMAIN),
+        (a.email_domain, b.web_domain, EMAIL_DOMAIN),
+    ):
+        if mine and mine == theirs:
+            total = max(total, (0.93 if best_name >= 0.3 else 0.9) * (0.92 if country_conflict else 1.0))
+            if code not in reasons:
+                reasons.append(code)
+    if a.registration and a.registration == b.registration:
+        total = max(total, 0.7 if country_conflict else 0.99)
+        reasons.append(REGISTRATION)
+    strong = {ACRONYM, WEB_DOMAIN, EMAIL_DOMAIN, REGISTRATION} & set(reasons)
+    if strong and best_name >= 0.6 and not country_conflict:
+        total = max(total, 0.95)
+    if country_conflict and total > 0:
+        reasons.append(COUNTRY_DIFFERS)
+    return Match(score=round(min(total, 1.0), 4), reasons=tuple(reasons))
+
+
+# --- Whole collections: candidate pairs and clusters ---------------------------------------------
+
+
+@dataclass
+class Pair:
+    a: Any
+    b: Any
+    score: float
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class Cluster:
+    ids: list[Any]
+    score: float  # the strongest link inside the cluster
+    pairs: list[Pair] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for pair in self.pairs:
+            for reason in pair.reasons:
+                seen.setdefault(reason, None)
+        return list(seen)
+
+
+def find_pairs(
+    records: Sequence[Record],
+    *,
+    threshold: float = MATCH_THRESHOLD,
+    skip: Callable[[Any, Any], bool] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    max_key_df: int | None = None,
+    per_record: int = 25,
+) -> list[Pair]:
+    """Every pair of records scoring at least `threshold`, best first.
+
+    Blocking: records are compared only when they share a key; keys shared by very many records
+    (common words) are not used on their own; each record is compared with the records sharing the
+    most informative keys with it, at most `per_record` of them.
+    """
+    total = len(records)
+    profiles = [profile(r) for r in records]
+    postings: dict[str, list[int]] = defaultdict(list)
+    record_keys: list[list[str]] = []
+    for index, p in enumerate(profiles):
+        keys = sorted(blocking_keys(p))
+        record_keys.append(keys)
+        for key in keys:
+            postings[key].append(index)
+    cap = max_key_df or max(50, min(1000, total // 200))
+    weights = {k: key_weight(k, len(v), total) for k, v in postings.items() if 1 < len(v) <= cap}
+    # A key few records share (or a strong one: same whole name, domain, acronym, registration) always
+    # brings its records in; the rest compete for `per_record` places by the weight of what they share.
+    always = {k for k, v in postings.items() if 1 < len(v) <= cap and (len(v) <= RARE_KEY_DF or k[:1] in "ndra")}
+    pairs: list[Pair] = []
+    step = max(1, total // 100)
+    for index, keys in enumerate(record_keys):
+        shared: dict[int, float] = defaultdict(float)
+        sure: set[int] = set()
+        for key in keys:
+            weight = weights.get(key)
+            if weight is None:
+                continue
+            others = [o for o in postings[key] if o > index]
+            if key in always:
+                sure.update(others)
+            for other in others:
+                shared[other] += weight
+        if shared:
+            ranked = sorted((o for o in shared if o not in sure), key=lambda o: -shared[o])[:per_record]
+            mine = profiles[index]
+            for other in sorted(sure) + ranked:
+                theirs = profiles[other]
+                if skip is not None and skip(mine.record.id, theirs.record.id):
+                    continue
+                match = score(mine, theirs)
+                if match.score >= threshold:
+                    pairs.append(Pair(mine.record.id, theirs.record.id, match.score, match.reasons))
+        if progress is not None and (index % step == 0 or index == total - 1):
+            progress(index + 1, total)
+    pairs.sort(key=lambda p: (-p.score, str(p.a), str(p.b)))
+    return pairs
+
+
+def clusters_from_pairs(pairs: Iterable[Pair]) -> list[Cluster]:
+    """Connected groups of records linked by pairs (union-find), strongest first."""
+    parent: dict[Any, Any] = {}
+
+    def find(x: Any) -> Any:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    pair_list = list(pairs)
+    for pair in pair_list:
+        ra, rb = find(pair.a), find(pair.b)
+        if ra != rb:
+            parent[rb] = ra
+    groups: dict[Any, Cluster] = {}
+    for pair in pair_list:
+        root = find(pair.a)
+        cluster = groups.setdefault(root, Cluster(ids=[], score=0.0))
+        cluster.pairs.append(pair)
+        cluster.score = max(cluster.score, pair.score)
+    for root, cluster in groups.items():
+        members = {m for m in parent if find(m) == root}
+        cluster.ids = sorted(members, key=_sort_key)
+    return sorted(groups.values(), key=lambda c: (-c.score, _sort_key(c.ids[0])))
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    return (0, value) if isinstance(value, int) else (1, str(value))
+
+
+def ordered(a: Any, b: Any) -> tuple[Any, Any]:
+    """A pair in a stable order: numbers numerically, anything else as text."""
+    return (a, b) if _sort_key(a) <= _sort_key(b) else (b, a)
+
+
+# --- Spreadsheets ---------------------------------------------------------------------------------
+
+CSV_REQUIRED = ("id", "name", "country")
+CSV_OPTIONAL = ("acronym", "website", "email", "registration_number", "alt_names")
+
+
+def read_csv(lines: Iterable[str]) -> Iterator[Record]:
+    """Records from CSV text with at least id, name, country (header names are case-insensitive).
+
+    `alt_names` may hold several names separated by "|"."""
+    reader = csv.DictReader(lines)
+    header = {h.strip().lower(): h for h in reader.fieldnames or []}
+    missing = [c for c in CSV_REQUIRED if c not in header]
+    if missing:
+        raise ValueError("missing column(s): " + ", ".join(missing))
+    for row in reader:
+
+        def get(column: str, row: dict[str, Any] = row) -> str:
+            source = header.get(column)
+            return str(row.get(source) or "").strip() if source else ""
+
+        if not get("id") or not get("name"):
+            continue
+        yield Record(
+            id=get("id"),
+            name=get("name"),
+            acronym=get("acronym"),
+            alt_names=tuple(n.strip() for n in get("alt_names").split("|") if n.strip()),
+            website=get("website"),
+            email=get("email"),
+            registration_number=get("registration_number"),
+            country=get("country").upper()[:2],
+        )

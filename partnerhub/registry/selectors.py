@@ -1,0 +1,275 @@
+"""Reads of the partners database that depend on who is asking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from partnerhub.registry import normalize
+from partnerhub.registry.models import (
+    Contact,
+    ContactRole,
+    Country,
+    Partner,
+    Relationship,
+    StakeholderCategory,
+    Tag,
+)
+from partnerhub.registry.permissions import can_use_registry, can_view_partner, member_partner_id
+from partnerhub.registry.states import PartnerStatus
+
+
+def partners_visible_to(*, user: Any) -> QuerySet[Partner]:
+    """Staff: every partner not merged away. Partner users: their own organisation only."""
+    base = Partner.objects.filter(merged_into__isnull=True)
+    if can_use_registry(user):
+        return base
+    own = member_partner_id(user)
+    return base.filter(pk=own) if own else base.none()
+
+
+def partner_get_for(*, user: Any, pk: int) -> Partner:
+    """The partner (even if merged away, so callers can redirect), or 404 if absent or not visible."""
+    try:
+        partner = Partner.objects.select_related(
+            "country", "registration_country", "primary_category", "owning_office", "relationship_manager",
+            "identified_by", "parent", "merged_into",
+        ).get(pk=pk)
+    except Partner.DoesNotExist:
+        raise Http404 from None
+    if not can_view_partner(user, partner):
+        raise Http404
+    return partner
+
+
+@dataclass
+class PartnerFilters:
+    q: str = ""
+    category: list[int] = field(default_factory=list)
+    region: str = ""
+    country: str = ""
+    status: list[str] = field(default_factory=list)
+    theme: list[int] = field(default_factory=list)
+    channel: str = ""
+    office: int | None = None
+    ecosoc: str = ""
+    created_year: int | None = None
+    include_archived: bool = False
+    sort: str = "name"
+
+
+SORTS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+    "country": ("country__name_en", "name", "id"),
+    "status": ("status", "name", "id"),
+}
+
+
+LIVE_STATUSES = [s for s in PartnerStatus.values if s != PartnerStatus.ARCHIVED]
+
+
+def _apply(qs: QuerySet[Partner], f: PartnerFilters, skip: frozenset[str] = frozenset()) -> QuerySet[Partner]:
+    if f.q:
+        for term in normalize.query_terms(f.q):
+            qs = qs.filter(search_text__contains=term)
+    if f.category and "category" not in skip:
+        secondary = Partner.other_categories.through.objects.filter(stakeholdercategory_id__in=f.category)
+        qs = qs.filter(Q(primary_category__in=f.category) | Q(pk__in=secondary.values("partner_id")))
+    if f.region and "region" not in skip:
+        qs = qs.filter(Q(country__region_code=f.region) | Q(country__subregion_code=f.region))
+    if f.country:
+        qs = qs.filter(country_id=f.country)
+    if "status" not in skip:
+        if f.status:
+            qs = qs.filter(status__in=f.status)
+        elif not f.include_archived:
+            qs = qs.filter(status__in=LIVE_STATUSES)
+    if f.theme:
+        for tag_id in f.theme:
+            qs = qs.filter(tags=tag_id)
+    if f.channel:
+        qs = qs.filter(identified_channel=f.channel)
+    if f.office:
+        qs = qs.filter(owning_office_id=f.office)
+    if f.ecosoc:
+        qs = qs.filter(ecosoc_status=f.ecosoc)
+    if f.created_year:
+        start = dt.datetime(f.created_year, 1, 1, tzinfo=dt.UTC)
+        qs = qs.filter(created_at__gte=start, created_at__lt=start.replace(year=f.created_year + 1))
+    return qs
+
+
+def partner_search(*, user: Any, filters: PartnerFilters) -> QuerySet[Partner]:
+    """Partners the user may see that match the filters, ready for a list page (bounded queries)."""
+    qs = _apply(partners_visible_to(user=user), filters)
+    return qs.select_related("country", "primary_category", "owning_office").order_by(
+        *SORTS.get(filters.sort, SORTS["name"])
+    )
+
+
+FACET_CACHE_SECONDS = 60
+FACET_GENERATION_KEY = "registry:facets:generation"
+
+
+def facets_invalidate() -> None:
+    """Forget cached facet counts (called by services after partners change)."""
+    try:
+        cache.incr(FACET_GENERATION_KEY)
+    except ValueError:
+        cache.set(FACET_GENERATION_KEY, 1)
+
+
+def partner_facets(*, user: Any, filters: PartnerFilters) -> dict[str, list[tuple[Any, str, int]]]:
+    """Counts per status, category and region, each with the other filters applied.
+
+    One grouped query over (status, category, region) with every other filter applied; the three facets
+    are then summed in Python, so the cost is one scan whatever the number of facets. Staff all see the
+    same partners, so the counts for a filter combination are cached briefly and shared between them.
+    """
+    if not can_use_registry(user):
+        return _facets_uncached(user=user, filters=filters)
+    generation = cache.get_or_set(FACET_GENERATION_KEY, 0)
+    key = "registry:facets:" + hashlib.sha256(
+        f"{generation}|{sorted(asdict(filters).items())}|{_lang_suffix()}".encode()
+    ).hexdigest()
+    cached = cache.get(key)
+    if cached is None:
+        cached = _facets_uncached(user=user, filters=filters)
+        cache.set(key, cached, FACET_CACHE_SECONDS)
+    return cached  # type: ignore[no-any-return]
+
+
+def _facets_uncached(*, user: Any, filters: PartnerFilters) -> dict[str, list[tuple[Any, str, int]]]:
+    qs = _apply(partners_visible_to(user=user), filters, skip=frozenset({"status", "category", "region"}))
+    grouped = qs.values_list("status", "primary_category", "country__region_code").annotate(n=Count("id")).order_by()
+    wanted_status = set(filters.status) if filters.status else (
+        set(PartnerStatus.values) if filters.include_archived else set(LIVE_STATUSES)
+    )
+    wanted_category = set(filters.category)
+    status_counts: dict[str, int] = {}
+    category_counts: dict[int, int] = {}
+    region_counts: dict[str, int] = {}
+    for status, category, region, n in grouped:
+        in_status = status in wanted_status
+        in_category = not wanted_category or category in wanted_category
+        in_region = not filters.region or region == filters.region
+        if in_category and in_region:
+            status_counts[status] = status_counts.get(status, 0) + n
+        if in_status and in_region:
+            category_counts[category] = category_counts.get(category, 0) + n
+        if in_status and in_category:
+            region_counts[region or ""] = region_counts.get(region or "", 0) + n
+    regions = dict(
+        Country.objects.exclude(region_code="").values_list("region_code", f"region_{_lang_suffix()}").distinct()
+    )
+    return {
+        "status": [(v, str(label), status_counts.get(v, 0)) for v, label in PartnerStatus.choices],
+        "category": [
+            (c.pk, c.display_name, category_counts.get(c.pk, 0))
+            for c in StakeholderCategory.objects.order_by("number")
+        ],
+        "region": [(code, name, region_counts.get(code, 0)) for code, name in sorted(regions.items(), key=lambda x: x[1])],
+    }
+
+
+def _lang_suffix() -> str:
+    from django.utils.translation import get_language
+
+    language = (get_language() or "en").lower().replace("-", "_")
+    return language if language in {"en", "fr", "es", "ar", "ru", "zh_hans"} else "en"
+
+
+def partner_detail_context(*, partner: Partner) -> dict[str, Any]:
+    """Related records for the partner page, fetched with a fixed number of queries."""
+    roles = (
+        ContactRole.objects.filter(partner=partner)
+        .select_related("contact")
+        .order_by("end_date", "-is_primary", "contact__family_name")
+    )
+    return {
+        "names": list(partner.names.all()),
+        "other_categories": list(partner.other_categories.all()),
+        "tags": list(partner.tags.all()),
+        "roles": list(roles),
+        "relationships_out": list(partner.relationships_out.select_related("target")),
+        "relationships_in": list(partner.relationships_in.select_related("source")),
+        "branches": list(partner.branches.filter(merged_into__isnull=True).only("id", "name", "acronym")),
+        "focal_offices": list(partner.primary_category.focal_offices.all()),
+    }
+
+
+def new_partners_by_office(*, user: Any, year: int) -> list[dict[str, Any]]:
+    """New partners recorded in `year`, counted per owning office (feeds the 1 December report)."""
+    start = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
+    qs = partners_visible_to(user=user).filter(created_at__gte=start, created_at__lt=start.replace(year=year + 1))
+    return list(
+        qs.values("owning_office", "owning_office__name", "owning_office__acronym")
+        .annotate(total=Count("id"))
+        .order_by("-total", "owning_office__name")
+    )
+
+
+def contacts_visible_to(*, user: Any) -> QuerySet[Contact]:
+    if not can_use_registry(user):
+        return Contact.objects.none()
+    return Contact.objects.prefetch_related(
+        Prefetch("roles", queryset=ContactRole.objects.select_related("partner"))
+    )
+
+
+def contact_get_for(*, user: Any, pk: int) -> Contact:
+    if not can_use_registry(user):
+        raise Http404
+    try:
+        return contacts_visible_to(user=user).get(pk=pk)
+    except Contact.DoesNotExist:
+        raise Http404 from None
+
+
+def tags_by_kind() -> dict[str, list[Tag]]:
+    grouped: dict[str, list[Tag]] = {}
+    for tag in Tag.objects.order_by("kind", "code"):
+        grouped.setdefault(tag.kind, []).append(tag)
+    return grouped
+
+
+def partner_roles_for(*, user: Any, partner: Partner) -> QuerySet[ContactRole]:
+    """Contact roles at a partner the user may see, current ones first (empty if the partner is hidden)."""
+    if not can_view_partner(user, partner):
+        return ContactRole.objects.none()
+    return (
+        ContactRole.objects.filter(partner=partner)
+        .select_related("contact", "partner")
+        .order_by(F("end_date").asc(nulls_first=True), "-is_primary", "contact__family_name", "id")
+    )
+
+
+def partner_relationships_for(*, user: Any, partner: Partner) -> QuerySet[Relationship]:
+    """Relationships from and to a partner the user may see (empty if the partner is hidden)."""
+    if not can_view_partner(user, partner):
+        return Relationship.objects.none()
+    return (
+        Relationship.objects.filter(Q(source=partner) | Q(target=partner))
+        .select_related("source", "target")
+        .order_by("kind", "id")
+    )
+
+
+def relationship_get_for(*, user: Any, pk: int) -> Relationship:
+    """A relationship, or 404 if absent or if the user may see neither of its partners."""
+    try:
+        relationship = Relationship.objects.select_related("source", "target").get(pk=pk)
+    except Relationship.DoesNotExist:
+        raise Http404 from None
+    if not (can_view_partner(user, relationship.source) or can_view_partner(user, relationship.target)):
+        raise Http404
+    return relationship
