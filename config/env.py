@@ -8,15 +8,21 @@ from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+# The reader's methods are named str/bool/int/list; these aliases keep the annotations unambiguous.
+Str = str
+Bool = bool
+Int = int
+StrList = list[str]
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
 class Env:
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, environ: Mapping[Str, Str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ
 
-    def str(self, name: str, default: str | None = None) -> str:
+    def str(self, name: Str, default: Str | None = None) -> Str:
         value = self.environ.get(name)
         if value is None:
             if default is None:
@@ -24,7 +30,7 @@ class Env:
             return default
         return value
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: Str, default: Bool = False) -> Bool:
         raw = self.environ.get(name)
         if raw is None:
             return default
@@ -37,7 +43,7 @@ class Env:
             f"Environment variable {name}={raw!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off."
         )
 
-    def int(self, name: str, default: int) -> int:
+    def int(self, name: Str, default: Int) -> Int:
         raw = self.environ.get(name)
         if raw is None or raw.strip() == "":
             return default
@@ -46,13 +52,13 @@ class Env:
         except ValueError:
             raise ImproperlyConfigured(f"Environment variable {name}={raw!r} is not a whole number.") from None
 
-    def list(self, name: str, default: list[str]) -> list[str]:
+    def list(self, name: Str, default: StrList) -> StrList:
         raw = self.environ.get(name)
         if raw is None:
             return default
         return [item.strip() for item in raw.split(",") if item.strip()]
 
-    def url(self, name: str, default: str, schemes: set[str]) -> str:
+    def url(self, name: Str, default: Str, schemes: set[Str]) -> Str:
         raw = self.environ.get(name, default)
         parsed = urlparse(raw)
         if parsed.scheme not in schemes:

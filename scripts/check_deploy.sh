@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Django's deployment checks under the environment a production server runs with; any warning fails.
-# Production sets an SMTP mailer and HSTS preload (see README); without them the checks rightly complain.
+# Like production, it sets an SMTP mailer and HSTS preload: without them the checks rightly complain
+# (mail.E001, security.W021). Usage: scripts/check_deploy.sh  (DEPLOY_CHECK_DATABASE_URL picks the database).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}

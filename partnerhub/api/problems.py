@@ -12,7 +12,7 @@ PROBLEM_TYPE_BASE = "https://partnerhub.unhabitat.org/problems/"
 
 
 def problem(
-    request: HttpRequest, *, status: int, title: str, detail: str = "", code: str = "", **extra: Any
+    request: HttpRequest, *, status: int, title: str, detail: str = "", code: str = "", **extra: object
 ) -> HttpResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + (code or str(status)),

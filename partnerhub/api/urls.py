@@ -52,7 +52,8 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return problem(
-        request, status=422, title=_("Some values are not valid."), code="validation_failed", errors=exc.errors
+        request, status=422, title=_("Some values are not valid."), detail=_("Some values are not valid."),
+        code="validation_failed", errors=exc.errors,
     )
 
 
@@ -63,8 +64,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    extra = {"errors": exc.errors} if isinstance(exc, ValidationFailed) else {}
-    return problem(request, status=exc.status, title=exc.message, code=exc.code, **extra)
+    # The readable reason is both the title and the detail, so clients can always read `detail`.
+    if isinstance(exc, ValidationFailed):
+        return problem(request, status=exc.status, title=exc.message, detail=exc.message, code=exc.code,
+                       errors=exc.errors)
+    return problem(request, status=exc.status, title=exc.message, detail=exc.message, code=exc.code)
 
 
 api.add_router("/", "partnerhub.accounts.api.router")

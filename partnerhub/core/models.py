@@ -149,11 +149,11 @@ class TrackedModel(models.Model):
     ) -> Any:
         expected = getattr(self, "_expected_version", None)
         if expected is None:
-            return super()._do_update(  # type: ignore[misc]
+            return super()._do_update(
                 base_qs, using, pk_val, values, update_fields, forced_update, returning_fields
             )
         guarded = base_qs.filter(version=expected)
-        result = super()._do_update(  # type: ignore[misc]
+        result = super()._do_update(
             guarded, using, pk_val, values, update_fields, forced_update, returning_fields
         )
         if not result and base_qs.filter(pk=pk_val).exists():

@@ -247,7 +247,8 @@ class CandidatePartner(PartnerRef):
 class CandidateOut(Schema):
     partner: CandidatePartner
     score: float
-    reasons: list[str]
+    codes: list[str] = Field(default_factory=list, description="Reason codes of the duplicate engine")
+    reasons: list[str] = Field(description="The same reasons, in words")
 
 
 class CategoryOut(Schema):
@@ -415,7 +416,7 @@ class RoleIn(Schema):
 
 
 class ContactIn(ContactFields):
-    role: RoleIn = Field(default_factory=RoleIn)
+    role: RoleIn | None = None
 
 
 class ContactPatch(Schema):
@@ -484,55 +485,73 @@ def _one(qs: QuerySet[Any], pk: Any) -> Any:
     return qs.filter(pk=pk).first()
 
 
-def _resolve_partner_refs(user: Any, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Turn ids in a partner payload into records: (model fields, {other_categories, tags, names})."""
+def _single_lookups(user: Any) -> dict[str, tuple[str, QuerySet[Any], str]]:
+    """Payload field → (model field, where to look, message when nothing is found)."""
     from partnerhub.accounts.models import User
 
-    errors: dict[str, list[str]] = {}
-    fields: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
-    lookups: dict[str, tuple[str, QuerySet[Any], str]] = {
+    return {
         "primary_category_id": (
-            "primary_category", StakeholderCategory.objects.filter(is_active=True),
+            "primary_category",
+            StakeholderCategory.objects.filter(is_active=True),
             _("No active stakeholder category has this id."),
         ),
-        "owning_office_id": ("owning_office", Office.objects.filter(is_active=True), _("No active office has this id.")),
+        "owning_office_id": (
+            "owning_office",
+            Office.objects.filter(is_active=True),
+            _("No active office has this id."),
+        ),
         "relationship_manager_id": (
-            "relationship_manager", User.objects.filter(is_active=True).exclude(roles__code="partner"),
+            "relationship_manager",
+            User.objects.filter(is_active=True).exclude(roles__code="partner"),
             _("No active staff user has this id."),
         ),
         "parent_id": ("parent", selectors.partners_visible_to(user=user), _("No partner has this number.")),
         "country": ("country", Country.objects.all(), _("No country has this ISO code.")),
-        "registration_country": ("registration_country", Country.objects.all(), _("No country has this ISO code.")),
+        "registration_country": (
+            "registration_country",
+            Country.objects.all(),
+            _("No country has this ISO code."),
+        ),
     }
+
+
+def _many(
+    qs: QuerySet[Any], ids: list[int], message: str, errors: dict[str, list[str]], key: str
+) -> list[Any]:
+    found = list(qs.filter(pk__in=ids))
+    missing = sorted(set(ids) - {record.pk for record in found})
+    if missing:
+        errors[key] = [message % {"ids": ", ".join(map(str, missing))}]
+    return found
+
+
+def _resolve_partner_refs(user: Any, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Turn ids in a partner payload into records: (model fields, {other_categories, tags, names})."""
+    errors: dict[str, list[str]] = {}
+    fields: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    lookups = _single_lookups(user)
     for key, value in data.items():
         if key in lookups:
             field, qs, message = lookups[key]
             if value is None or value == "":
                 if key in REQUIRED_REFS:
                     errors[key] = [_("This field is required.")]
-                else:
-                    fields[field] = None
+                fields[field] = None
                 continue
-            pk = value.upper() if isinstance(value, str) else value
-            record = _one(qs, pk)
-            if record is None:
+            fields[field] = _one(qs, value.upper() if isinstance(value, str) else value)
+            if fields[field] is None:
                 errors[key] = [message]
-            else:
-                fields[field] = record
         elif key == "other_category_ids":
-            found = list(StakeholderCategory.objects.filter(is_active=True, pk__in=value))
-            missing = sorted(set(value) - {c.pk for c in found})
-            if missing:
-                errors[key] = [_("No active stakeholder category has the id(s) %(ids)s.") % {
-                    "ids": ", ".join(map(str, missing))}]
-            extra["other_categories"] = found
+            extra["other_categories"] = _many(
+                StakeholderCategory.objects.filter(is_active=True),
+                value,
+                _("No active stakeholder category has the id(s) %(ids)s."),
+                errors,
+                key,
+            )
         elif key == "tag_ids":
-            found = list(Tag.objects.filter(pk__in=value))
-            missing = sorted(set(value) - {t.pk for t in found})
-            if missing:
-                errors[key] = [_("No tag has the id(s) %(ids)s.") % {"ids": ", ".join(map(str, missing))}]
-            extra["tags"] = found
+            extra["tags"] = _many(Tag.objects.all(), value, _("No tag has the id(s) %(ids)s."), errors, key)
         elif key == "alternative_names":
             extra["names"] = [
                 (n["name"], n.get("language", ""), str(n.get("kind", NameKind.ALTERNATIVE))) for n in value
@@ -558,7 +577,7 @@ def _require_registry(user: Any) -> None:
 
 @router.get("/partners", response=list[PartnerListOut], summary="Search and filter partners")
 @paginate(Page)
-def list_partners(request: HttpRequest, filters: PartnerFilterIn = Query(...)) -> QuerySet[Partner]:
+def list_partners(request: HttpRequest, filters: Query[PartnerFilterIn]) -> QuerySet[Partner]:
     wanted = selectors.PartnerFilters(
         q=filters.q,
         category=filters.category,
@@ -582,22 +601,30 @@ def create_partner(request: HttpRequest, payload: PartnerIn) -> Status[Partner]:
     fields, extra = _resolve_partner_refs(request.user, payload.model_dump())
     with _payload_errors():
         partner = services.partner_create(
-            actor=request.user, data=fields, alternative_names=extra.get("names", []),
-            other_categories=extra.get("other_categories", []), tags=extra.get("tags", []),
+            actor=request.user,
+            data=fields,
+            alternative_names=extra.get("names", []),
+            other_categories=extra.get("other_categories", []),
+            tags=extra.get("tags", []),
         )
     return Status(201, _partner_out(request.user, partner.pk))
 
 
 @router.post(
-    "/partners/duplicate-candidates", response=list[CandidateOut],
+    "/partners/duplicate-candidates",
+    response=list[CandidateOut],
     summary="Existing partners that may be the same as a record not yet saved",
 )
 def duplicate_candidates(request: HttpRequest, payload: DuplicateQueryIn) -> list[Candidate]:
     if not can_create_partner(request.user):
         raise PermissionDenied(_("Only UN-Habitat staff can check for duplicates."))
     return candidates_for(
-        name=payload.name, acronym=payload.acronym, alt_names=payload.alternative_names, website=payload.website,
-        email=payload.email, registration_number=payload.registration_number,
+        name=payload.name,
+        acronym=payload.acronym,
+        alt_names=payload.alternative_names,
+        website=payload.website,
+        email=payload.email,
+        registration_number=payload.registration_number,
         country=payload.country.upper() if payload.country else None,
     )
 
@@ -607,7 +634,9 @@ def get_partner(request: HttpRequest, partner_id: int) -> Partner:
     return _partner_out(request.user, partner_id)
 
 
-@router.patch("/partners/{int:partner_id}", response=PartnerOut, summary="Change a partner (send its `version`)")
+@router.patch(
+    "/partners/{int:partner_id}", response=PartnerOut, summary="Change a partner (send its `version`)"
+)
 def patch_partner(request: HttpRequest, partner_id: int, payload: PartnerPatch) -> Partner:
     partner = selectors.partner_get_for(user=request.user, pk=partner_id)
     if not can_edit_partner(request.user, partner):
@@ -616,8 +645,12 @@ def patch_partner(request: HttpRequest, partner_id: int, payload: PartnerPatch) 
     fields, extra = _resolve_partner_refs(request.user, data)
     with _payload_errors(), transaction.atomic():
         updated = services.partner_update(
-            actor=request.user, partner=partner, data=fields, expected_version=payload.version,
-            other_categories=extra.get("other_categories"), tags=extra.get("tags"),
+            actor=request.user,
+            partner=partner,
+            data=fields,
+            expected_version=payload.version,
+            other_categories=extra.get("other_categories"),
+            tags=extra.get("tags"),
         )
         if "names" in extra:
             services.partner_set_names(actor=request.user, partner=updated, names=extra["names"])
@@ -625,7 +658,8 @@ def patch_partner(request: HttpRequest, partner_id: int, payload: PartnerPatch) 
 
 
 @router.post(
-    "/partners/{int:partner_id}/status", response=PartnerOut,
+    "/partners/{int:partner_id}/status",
+    response=PartnerOut,
     summary="Move a partner along its lifecycle (archiving: PLGU and administrators)",
 )
 def change_status(request: HttpRequest, partner_id: int, payload: StatusIn) -> Partner:
@@ -637,23 +671,31 @@ def change_status(request: HttpRequest, partner_id: int, payload: StatusIn) -> P
 
 
 @router.get(
-    "/partners/{int:partner_id}/duplicates", response=list[CandidateOut],
+    "/partners/{int:partner_id}/duplicates",
+    response=list[CandidateOut],
     summary="Other partners that may be the same organisation",
 )
 def partner_duplicates(request: HttpRequest, partner_id: int) -> list[Candidate]:
     partner = selectors.partner_get_for(user=request.user, pk=partner_id)
     _require_registry(request.user)
     return candidates_for(
-        name=partner.name, acronym=partner.acronym, alt_names=partner.names.values_list("name", flat=True),
-        website=partner.website, email=partner.email, registration_number=partner.registration_number,
-        country=partner.country_id, exclude_ids=[partner.pk],
+        name=partner.name,
+        acronym=partner.acronym,
+        alt_names=partner.names.values_list("name", flat=True),
+        website=partner.website,
+        email=partner.email,
+        registration_number=partner.registration_number,
+        country=partner.country_id,
+        exclude_ids=[partner.pk],
     )
 
 
 # --- Contacts -------------------------------------------------------------------------------------
 
 
-@router.get("/partners/{int:partner_id}/contacts", response=list[PartnerRoleOut], summary="A partner's contacts")
+@router.get(
+    "/partners/{int:partner_id}/contacts", response=list[PartnerRoleOut], summary="A partner's contacts"
+)
 @paginate(Page)
 def list_partner_contacts(request: HttpRequest, partner_id: int) -> QuerySet[ContactRole]:
     partner = selectors.partner_get_for(user=request.user, pk=partner_id)
@@ -661,16 +703,22 @@ def list_partner_contacts(request: HttpRequest, partner_id: int) -> QuerySet[Con
 
 
 @router.post(
-    "/partners/{int:partner_id}/contacts", response={201: ContactOut},
+    "/partners/{int:partner_id}/contacts",
+    response={201: ContactOut},
     summary="Add a contact with their role at this partner",
 )
 def create_contact(request: HttpRequest, partner_id: int, payload: ContactIn) -> Status[Contact]:
     partner = selectors.partner_get_for(user=request.user, pk=partner_id)
-    data = payload.model_dump()
-    role = data.pop("role")
+    data = payload.model_dump(exclude={"role"})
+    role = (payload.role or RoleIn.model_validate({})).model_dump()
     contact = services.contact_create(
-        actor=request.user, data=data, partner=partner, title=role["title"], is_key_person=role["is_key_person"],
-        is_primary=role["is_primary"], start_date=role["start_date"],
+        actor=request.user,
+        data=data,
+        partner=partner,
+        title=role["title"],
+        is_key_person=role["is_key_person"],
+        is_primary=role["is_primary"],
+        start_date=role["start_date"],
     )
     return Status(201, selectors.contact_get_for(user=request.user, pk=contact.pk))
 
@@ -680,7 +728,9 @@ def get_contact(request: HttpRequest, contact_id: int) -> Contact:
     return selectors.contact_get_for(user=request.user, pk=contact_id)
 
 
-@router.patch("/contacts/{int:contact_id}", response=ContactOut, summary="Change a contact (send its `version`)")
+@router.patch(
+    "/contacts/{int:contact_id}", response=ContactOut, summary="Change a contact (send its `version`)"
+)
 def patch_contact(request: HttpRequest, contact_id: int, payload: ContactPatch) -> Contact:
     contact = selectors.contact_get_for(user=request.user, pk=contact_id)
     data = payload.model_dump(exclude_unset=True)
@@ -690,7 +740,8 @@ def patch_contact(request: HttpRequest, contact_id: int, payload: ContactPatch) 
 
 
 @router.get(
-    "/contacts/{int:contact_id}/export", response=dict[str, Any],
+    "/contacts/{int:contact_id}/export",
+    response=dict[str, Any],
     summary="Everything held about a person, for a data-subject request (PLGU)",
 )
 def export_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
@@ -699,7 +750,8 @@ def export_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
 
 
 @router.post(
-    "/contacts/{int:contact_id}/erase", response=ContactOut,
+    "/contacts/{int:contact_id}/erase",
+    response=ContactOut,
     summary="Erase a person's personal data on request (PLGU)",
 )
 def erase_contact(request: HttpRequest, contact_id: int, payload: EraseIn) -> Contact:
@@ -712,7 +764,8 @@ def erase_contact(request: HttpRequest, contact_id: int, payload: EraseIn) -> Co
 
 
 @router.get(
-    "/partners/{int:partner_id}/relationships", response=list[RelationshipOut],
+    "/partners/{int:partner_id}/relationships",
+    response=list[RelationshipOut],
     summary="Relationships from and to a partner",
 )
 @paginate(Page)
@@ -722,10 +775,13 @@ def list_relationships(request: HttpRequest, partner_id: int) -> QuerySet[Relati
 
 
 @router.post(
-    "/partners/{int:partner_id}/relationships", response={201: RelationshipOut},
+    "/partners/{int:partner_id}/relationships",
+    response={201: RelationshipOut},
     summary="Link this partner to another",
 )
-def create_relationship(request: HttpRequest, partner_id: int, payload: RelationshipIn) -> Status[Relationship]:
+def create_relationship(
+    request: HttpRequest, partner_id: int, payload: RelationshipIn
+) -> Status[Relationship]:
     source = selectors.partner_get_for(user=request.user, pk=partner_id)
     if not can_edit_partner(request.user, source):
         raise PermissionDenied(_("You may not edit this partner."))
@@ -734,8 +790,13 @@ def create_relationship(request: HttpRequest, partner_id: int, payload: Relation
         raise ValidationFailed({"target_id": [_("No partner has this number.")]})
     with _payload_errors():
         relationship = services.relationship_create(
-            actor=request.user, source=source, kind=payload.kind, target=target, start_date=payload.start_date,
-            end_date=payload.end_date, note=payload.note,
+            actor=request.user,
+            source=source,
+            kind=payload.kind,
+            target=target,
+            start_date=payload.start_date,
+            end_date=payload.end_date,
+            note=payload.note,
         )
     return Status(201, relationship)
 

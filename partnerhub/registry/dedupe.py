@@ -331,6 +331,7 @@ class Record:
 class NameForm:
     tokens: tuple[str, ...]  # canonical core tokens, in order (no legal forms, no stop words)
     raw: tuple[str, ...]  # the same tokens as written (folded), for typo tolerance
+    weights: tuple[float, ...]  # how much each token counts (generic words and kinds of body less)
     key: str  # tokens sorted and joined: equal keys mean equal names
     joined: str  # tokens in order without spaces ("un habitat" and "unhabitat" agree)
     initials: str  # what the name's acronym would be ("United Nations Development Programme" → "undp")
@@ -489,6 +490,7 @@ def analyse_name(text: str) -> NameForm:
     return NameForm(
         tokens=tuple(tokens),
         raw=tuple(pre),
+        weights=tuple(_weight(t) for t in tokens),
         key=" ".join(sorted(tokens)),
         joined="".join(tokens),
         initials="".join(w[0] for w in pre if not w.isdigit() and w not in series),
@@ -598,12 +600,14 @@ def _weight(token: str) -> float:
 
 
 def _fuzzy_equal(a: str, b: str) -> bool:
-    if a.isdigit() or b.isdigit() or a in _ROMAN or b in _ROMAN:
-        return False
-    shortest = min(len(a), len(b))
-    if shortest < 4 or max(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 2:
+    """One typo apart (two in long words), for words of five letters or more, not numbers."""
+    la, lb = len(a), len(b)
+    shortest = la if la < lb else lb
+    if shortest < 4 or (la < 5 and lb < 5) or abs(la - lb) > 2:
         return False
     if a[0] != b[0] and shortest < 7:
+        return False
+    if a.isdigit() or b.isdigit() or a in _ROMAN or b in _ROMAN:
         return False
     limit = 2 if shortest >= 9 else 1
     return OSA.distance(a, b, score_cutoff=limit) <= limit
@@ -611,33 +615,45 @@ def _fuzzy_equal(a: str, b: str) -> bool:
 
 def _aligned_dice(a: NameForm, b: NameForm, ignore: frozenset[str] = frozenset()) -> float:
     """Weighted Dice coefficient over tokens: exact matches, then typos, then words run together."""
-    left = [(t, r) for t, r in zip(a.tokens, a.raw, strict=True) if t not in ignore]
-    right = [(t, r) for t, r in zip(b.tokens, b.raw, strict=True) if t not in ignore]
-    total = sum(_weight(t) for t, _r in left) + sum(_weight(t) for t, _r in right)
+    if ignore:
+        keep_a = [i for i, t in enumerate(a.tokens) if t not in ignore]
+        keep_b = [j for j, t in enumerate(b.tokens) if t not in ignore]
+        left, lraw, wl = ([a.tokens[i] for i in keep_a], [a.raw[i] for i in keep_a], [a.weights[i] for i in keep_a])
+        right, rraw, wr = ([b.tokens[j] for j in keep_b], [b.raw[j] for j in keep_b], [b.weights[j] for j in keep_b])
+    else:
+        left, lraw, wl = a.tokens, a.raw, a.weights
+        right, rraw, wr = b.tokens, b.raw, b.weights
+    total = sum(wl) + sum(wr)
     if total == 0:
         return 0.0
+    where: dict[str, list[int]] = {}
+    for j, token in enumerate(right):
+        where.setdefault(token, []).append(j)
+    used = [False] * len(right)
     matched = 0.0
-    rest_left: list[tuple[str, str]] = []
-    pool = list(right)
-    for item in left:
-        hit = next((o for o in pool if o[0] == item[0]), None)
-        if hit is not None:
-            pool.remove(hit)
-            matched += 2 * _weight(item[0])
+    rest: list[int] = []
+    for i, token in enumerate(left):
+        spots = where.get(token)
+        if spots:
+            used[spots.pop()] = True
+            matched += 2 * wl[i]
         else:
-            rest_left.append(item)
-    if rest_left and pool:
-        still: list[tuple[str, str]] = []
-        for item in rest_left:
-            hit = next((o for o in pool if _fuzzy_equal(item[1], o[1])), None)
-            if hit is not None:
-                pool.remove(hit)
-                matched += 0.9 * (_weight(item[0]) + _weight(hit[0]))
-            else:
-                still.append(item)
-        rest_left = still
-    if rest_left and pool and "".join(r for _t, r in rest_left) == "".join(r for _t, r in right if (_t, r) in pool):
-        matched += sum(_weight(t) for t, _r in rest_left) + sum(_weight(t) for t, _r in pool)
+            rest.append(i)
+    if not rest:
+        return matched / total
+    free = [j for j, taken in enumerate(used) if not taken]
+    if not free:
+        return matched / total
+    still: list[int] = []
+    for i in rest:
+        hit = next((j for j in free if _fuzzy_equal(lraw[i], rraw[j])), -1)
+        if hit >= 0:
+            free.remove(hit)
+            matched += 0.9 * (wl[i] + wr[hit])
+        else:
+            still.append(i)
+    if still and free and "".join(lraw[i] for i in still) == "".join(rraw[j] for j in free):
+        matched += sum(wl[i] for i in still) + sum(wr[j] for j in free)
     return matched / total
 
 
@@ -754,61 +770,88 @@ class Cluster:
         return list(seen)
 
 
+# Per record, the rarest keys it shares with others are used to find its candidates ("prefix filtering"):
+# two records of one organisation nearly always share one of their rarer keys.
+PROBE_KEYS = 6
+# Strong keys (same whole name, domain, registration number, acronym) held by few records always count.
+_STRONG_DF = {"n": 50, "d": 50, "r": 50, "a": 20}
+
+
+def is_sure_key(key: str, df: int) -> bool:
+    return df <= RARE_KEY_DF or df <= _STRONG_DF.get(key[:1], 0)
+
+
+def probe_keys(keys: Iterable[str], df: Callable[[str], int], cap: int) -> list[str]:
+    """The keys used to look for a record's candidates: every rare or strong one, and the rarest others."""
+    usable = sorted((k for k in keys if 1 <= df(k) <= cap), key=lambda k: (df(k), k))
+    chosen = [k for k in usable if is_sure_key(k, df(k))]
+    for key in usable:
+        if len(chosen) >= PROBE_KEYS:
+            break
+        if key not in chosen:
+            chosen.append(key)
+    return chosen
+
+
 def find_pairs(
-    records: Sequence[Record],
+    records: Sequence[Record | Profile],
     *,
     threshold: float = MATCH_THRESHOLD,
     skip: Callable[[Any, Any], bool] | None = None,
     progress: Callable[[int, int], None] | None = None,
     max_key_df: int | None = None,
-    per_record: int = 25,
+    per_record: int = 12,
 ) -> list[Pair]:
     """Every pair of records scoring at least `threshold`, best first.
 
-    Blocking: records are compared only when they share a key; keys shared by very many records
-    (common words) are not used on their own; each record is compared with the records sharing the
-    most informative keys with it, at most `per_record` of them.
+    Blocking: records are compared only when they share a key; keys held by very many records (common
+    words) are not used; each record looks for candidates through its rarest keys (and every strong key),
+    and is compared with those sharing the most, at most `per_record` besides the strong ones.
     """
     total = len(records)
-    profiles = [profile(r) for r in records]
+    profiles = [r if isinstance(r, Profile) else profile(r) for r in records]
     postings: dict[str, list[int]] = defaultdict(list)
-    record_keys: list[list[str]] = []
+    record_keys: list[set[str]] = []
     for index, p in enumerate(profiles):
-        keys = sorted(blocking_keys(p))
+        keys = blocking_keys(p)
         record_keys.append(keys)
         for key in keys:
             postings[key].append(index)
-    cap = max_key_df or max(50, min(1000, total // 200))
-    weights = {k: key_weight(k, len(v), total) for k, v in postings.items() if 1 < len(v) <= cap}
-    # A key few records share (or a strong one: same whole name, domain, acronym, registration) always
-    # brings its records in; the rest compete for `per_record` places by the weight of what they share.
-    always = {k for k, v in postings.items() if 1 < len(v) <= cap and (len(v) <= RARE_KEY_DF or k[:1] in "ndra")}
-    pairs: list[Pair] = []
+    cap = max_key_df or max(50, min(500, total // 200))
+    df = {k: len(v) for k, v in postings.items()}
+    chosen = [frozenset(k for k in probe_keys(keys, df.__getitem__, cap) if df[k] > 1) for keys in record_keys]
+    weights = {k: key_weight(k, n, total) for k, n in df.items() if 1 < n <= cap}
+    found: dict[tuple[int, int], Pair] = {}
     step = max(1, total // 100)
-    for index, keys in enumerate(record_keys):
+    for index, keys in enumerate(chosen):
         shared: dict[int, float] = defaultdict(float)
         sure: set[int] = set()
         for key in keys:
-            weight = weights.get(key)
-            if weight is None:
-                continue
-            others = [o for o in postings[key] if o > index]
-            if key in always:
-                sure.update(others)
-            for other in others:
+            weight = weights[key]
+            strong = is_sure_key(key, df[key])
+            for other in postings[key]:
+                if other == index or (other < index and key in chosen[other]):
+                    continue  # the other record looked through this key already
                 shared[other] += weight
+                if strong:
+                    sure.add(other)
         if shared:
             ranked = sorted((o for o in shared if o not in sure), key=lambda o: -shared[o])[:per_record]
             mine = profiles[index]
             for other in sorted(sure) + ranked:
+                pair_key = (index, other) if index < other else (other, index)
+                if pair_key in found:
+                    continue
                 theirs = profiles[other]
                 if skip is not None and skip(mine.record.id, theirs.record.id):
                     continue
                 match = score(mine, theirs)
                 if match.score >= threshold:
-                    pairs.append(Pair(mine.record.id, theirs.record.id, match.score, match.reasons))
+                    first, second = profiles[pair_key[0]], profiles[pair_key[1]]
+                    found[pair_key] = Pair(first.record.id, second.record.id, match.score, match.reasons)
         if progress is not None and (index % step == 0 or index == total - 1):
             progress(index + 1, total)
+    pairs = list(found.values())
     pairs.sort(key=lambda p: (-p.score, str(p.a), str(p.b)))
     return pairs
 
@@ -856,11 +899,11 @@ CSV_REQUIRED = ("id", "name", "country")
 CSV_OPTIONAL = ("acronym", "website", "email", "registration_number", "alt_names")
 
 
-def read_csv(lines: Iterable[str]) -> Iterator[Record]:
+def read_csv(lines: Iterable[str], *, delimiter: str = ",") -> Iterator[Record]:
     """Records from CSV text with at least id, name, country (header names are case-insensitive).
 
     `alt_names` may hold several names separated by "|"."""
-    reader = csv.DictReader(lines)
+    reader = csv.DictReader(lines, delimiter=delimiter)
     header = {h.strip().lower(): h for h in reader.fieldnames or []}
     missing = [c for c in CSV_REQUIRED if c not in header]
     if missing:

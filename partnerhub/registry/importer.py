@@ -1,4 +1,4 @@
-"""Partner import from CSV or XLSX: read the file, map its columns, check every row, then write all-or-nothing.
+"""Partner import from CSV or XLSX: read the file, map its columns, check every row, write all or nothing.
 
 No HTTP here. The upload pages, the background tasks (`tasks_import`) and `manage.py import_partners` all use
 these functions, so a file gives the same errors, duplicates and result whichever way it comes in.
@@ -8,9 +8,9 @@ Duplicate policy (`on_duplicate`), for a row that matches one or more existing p
 
 - ``skip`` (default): the row is not written; the existing partner is left exactly as it was.
 - ``update``: the row is written into its best match (highest score, then lowest number), but only into fields
-  that are *empty* on that partner: a value already there is never overwritten. The row's alternative names and
-  tags are added to the partner's. Name, category, channel and owning office are never empty, so they never
-  change. The partner's history and the audit log record each change.
+  that are *empty* on that partner: a value already there is never overwritten. The row's alternative names
+  and tags are added to the partner's. Name, category, channel and owning office are never empty, so they
+  never change. The partner's history and the audit log record each change.
 - ``create``: the row becomes a new partner anyway, and each of its matches is remembered as "not a duplicate"
   of it (`NotDuplicate`), so the pair is not proposed again.
 
@@ -24,12 +24,14 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import heapq
 import io
 import logging
 import re
+import time
 import uuid
 import zipfile
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,7 +50,7 @@ from partnerhub.core.audit import audit
 from partnerhub.core.context import current_actor
 from partnerhub.core.errors import DomainError, IllegalTransition, NotAllowed, ValidationFailed
 from partnerhub.core.models import HistoryAction, RecordHistory
-from partnerhub.registry import normalize, services
+from partnerhub.registry import dedupe, duplicates, normalize, services
 from partnerhub.registry.choices import Channel, EcosocStatus, NameKind
 from partnerhub.registry.models import (
     Country,
@@ -72,11 +74,8 @@ MAX_ROWS = 100_000
 MAX_XLSX_UNPACKED_BYTES = 400 * 1024 * 1024
 # Errors and duplicates kept on a job for the preview; the counts are always exact.
 MAX_STORED_ISSUES = 20_000
-# A duplicate key held by more partners than this ("t:housing") says nothing about identity, so it proposes no
-# candidates; exact name matches and the other keys still do.
-STOP_KEY_PARTNERS = 1_000
-CANDIDATES_PER_ROW = 200  # as in duplicates.candidates_for
-MATCH_THRESHOLD = 0.75  # as in duplicates.candidates_for
+# Partners sharing only common words with a row that are compared with it (see DuplicateFinder).
+IMPORT_CANDIDATE_POOL = 5
 POLICIES = ("skip", "update", "create")
 _IN_CHUNK = 2_000
 _PROGRESS_EVERY = 500
@@ -103,73 +102,270 @@ class FieldSpec:
 FIELDS: dict[str, FieldSpec] = {
     spec.key: spec
     for spec in (
-        FieldSpec("name", gettext_lazy("Name"), (
-            "organisation", "organization", "organisation name", "organization name", "name of organisation",
-            "name of organization", "partner", "partner name", "legal name", "official name", "entity",
-            "entity name", "institution", "institution name", "company", "company name", "nom", "nombre",
-            "nom de l organisation", "nombre de la organizacion", "raison sociale",
-        ), required=True),
-        FieldSpec("acronym", gettext_lazy("Acronym"), (
-            "abbreviation", "short name", "acronyme", "sigle", "sigla", "siglas",
-        )),
-        FieldSpec("country", gettext_lazy("Country"), (
-            "country code", "country iso", "iso", "iso2", "iso3", "iso code", "country name",
-            "country of headquarters", "headquarters country", "hq country", "pays", "pais",
-        ), help=gettext_lazy("ISO code (KE or KEN) or name in English, French or Spanish")),
-        FieldSpec("category", gettext_lazy("Stakeholder category"), (
-            "stakeholder category", "category code", "partner category", "stakeholder type", "stakeholder group",
-            "partner type", "organisation type", "organization type", "type", "type of organisation",
-            "type of organization", "major group", "categorie", "categoria",
-        ), required=True, help=gettext_lazy("code (civil-society), number from 1 to 19 or English name")),
-        FieldSpec("channel", gettext_lazy("Identified through"), (
-            "identified through", "identification channel", "channel code", "how identified", "source", "canal",
-        ), required=True, help=gettext_lazy("channel code (event) or name")),
-        FieldSpec("website", gettext_lazy("Website"), (
-            "web site", "web", "url", "homepage", "home page", "web address", "site", "site web", "sitio web",
-        )),
-        FieldSpec("email", gettext_lazy("E-mail"), (
-            "e mail", "mail", "email address", "e mail address", "courriel", "correo", "correo electronico",
-        )),
-        FieldSpec("phone", gettext_lazy("Phone"), (
-            "telephone", "tel", "phone number", "telephone number", "mobile", "telefono",
-        )),
-        FieldSpec("registration_number", gettext_lazy("Registration number"), (
-            "registration no", "registration", "reg no", "reg number", "company number", "registration id",
-            "numero d enregistrement", "numero de registro",
-        )),
-        FieldSpec("legal_status", gettext_lazy("Legal status"), (
-            "legal form", "statut juridique", "forme juridique", "forma juridica", "estatus juridico",
-        )),
-        FieldSpec("address", gettext_lazy("Address"), ("postal address", "street address", "adresse", "direccion")),
+        FieldSpec(
+            "name",
+            gettext_lazy("Name"),
+            (
+                "organisation",
+                "organization",
+                "organisation name",
+                "organization name",
+                "name of organisation",
+                "name of organization",
+                "partner",
+                "partner name",
+                "legal name",
+                "official name",
+                "entity",
+                "entity name",
+                "institution",
+                "institution name",
+                "company",
+                "company name",
+                "nom",
+                "nombre",
+                "nom de l organisation",
+                "nombre de la organizacion",
+                "raison sociale",
+            ),
+            required=True,
+        ),
+        FieldSpec(
+            "acronym",
+            gettext_lazy("Acronym"),
+            (
+                "abbreviation",
+                "short name",
+                "acronyme",
+                "sigle",
+                "sigla",
+                "siglas",
+            ),
+        ),
+        FieldSpec(
+            "country",
+            gettext_lazy("Country"),
+            (
+                "country code",
+                "country iso",
+                "iso",
+                "iso2",
+                "iso3",
+                "iso code",
+                "country name",
+                "country of headquarters",
+                "headquarters country",
+                "hq country",
+                "pays",
+                "pais",
+            ),
+            help=gettext_lazy("ISO code (KE or KEN) or name in English, French or Spanish"),
+        ),
+        FieldSpec(
+            "category",
+            gettext_lazy("Stakeholder category"),
+            (
+                "stakeholder category",
+                "category code",
+                "partner category",
+                "stakeholder type",
+                "stakeholder group",
+                "partner type",
+                "organisation type",
+                "organization type",
+                "type",
+                "type of organisation",
+                "type of organization",
+                "major group",
+                "categorie",
+                "categoria",
+            ),
+            required=True,
+            help=gettext_lazy("code (civil-society), number from 1 to 19 or English name"),
+        ),
+        FieldSpec(
+            "channel",
+            gettext_lazy("Identified through"),
+            (
+                "identified through",
+                "identification channel",
+                "channel code",
+                "how identified",
+                "source",
+                "canal",
+            ),
+            required=True,
+            help=gettext_lazy("channel code (event) or name"),
+        ),
+        FieldSpec(
+            "website",
+            gettext_lazy("Website"),
+            (
+                "web site",
+                "web",
+                "url",
+                "homepage",
+                "home page",
+                "web address",
+                "site",
+                "site web",
+                "sitio web",
+            ),
+        ),
+        FieldSpec(
+            "email",
+            gettext_lazy("E-mail"),
+            (
+                "e mail",
+                "mail",
+                "email address",
+                "e mail address",
+                "courriel",
+                "correo",
+                "correo electronico",
+            ),
+        ),
+        FieldSpec(
+            "phone",
+            gettext_lazy("Phone"),
+            (
+                "telephone",
+                "tel",
+                "phone number",
+                "telephone number",
+                "mobile",
+                "telefono",
+            ),
+        ),
+        FieldSpec(
+            "registration_number",
+            gettext_lazy("Registration number"),
+            (
+                "registration no",
+                "registration",
+                "reg no",
+                "reg number",
+                "company number",
+                "registration id",
+                "numero d enregistrement",
+                "numero de registro",
+            ),
+        ),
+        FieldSpec(
+            "legal_status",
+            gettext_lazy("Legal status"),
+            (
+                "legal form",
+                "statut juridique",
+                "forme juridique",
+                "forma juridica",
+                "estatus juridico",
+            ),
+        ),
+        FieldSpec(
+            "address", gettext_lazy("Address"), ("postal address", "street address", "adresse", "direccion")
+        ),
         FieldSpec("description", gettext_lazy("Description"), ("about", "profile", "summary", "descripcion")),
-        FieldSpec("expertise", gettext_lazy("Expertise"), (
-            "areas of expertise", "expertise areas", "specialisation", "specialization", "competences",
-        )),
-        FieldSpec("owning_office", gettext_lazy("Owning office"), (
-            "owning office", "office", "office code", "responsible office", "lead office", "owner", "unit",
-            "bureau", "oficina",
-        ), required=True, help=gettext_lazy("office code (plgu) or acronym (PLGU)")),
-        FieldSpec("identified_on", gettext_lazy("Identified on"), (
-            "identified on", "date identified", "identification date", "date of identification", "date",
-        ), help=gettext_lazy("2024-03-31 or 31/03/2024")),
-        FieldSpec("identification_detail", gettext_lazy("Identification detail"), (
-            "identification detail", "identification details", "identified at", "details of identification",
-        )),
-        FieldSpec("alternative_names", gettext_lazy("Alternative names"), (
-            "alternative name", "other names", "other name", "also known as", "aka", "aliases", "alias",
-            "former names",
-        ), help=gettext_lazy("separated by “;”")),
-        FieldSpec("ecosoc_status", gettext_lazy("ECOSOC status"), (
-            "ecosoc", "consultative status", "ecosoc consultative status",
-        ), help=gettext_lazy("general, special or roster")),
-        FieldSpec("ecosoc_year", gettext_lazy("ECOSOC status since"), (
-            "ecosoc since", "ecosoc status since", "year of ecosoc status", "ecosoc status year",
-        ), help=gettext_lazy("year")),
-        FieldSpec("tags", gettext_lazy("Tags"), (
-            "tag codes", "themes", "thematic areas", "topics", "keywords",
-        ), help=gettext_lazy("codes separated by “;”")),
+        FieldSpec(
+            "expertise",
+            gettext_lazy("Expertise"),
+            (
+                "areas of expertise",
+                "expertise areas",
+                "specialisation",
+                "specialization",
+                "competences",
+            ),
+        ),
+        FieldSpec(
+            "owning_office",
+            gettext_lazy("Owning office"),
+            (
+                "owning office",
+                "office",
+                "office code",
+                "responsible office",
+                "lead office",
+                "owner",
+                "unit",
+                "bureau",
+                "oficina",
+            ),
+            required=True,
+            help=gettext_lazy("office code (plgu) or acronym (PLGU)"),
+        ),
+        FieldSpec(
+            "identified_on",
+            gettext_lazy("Identified on"),
+            (
+                "identified on",
+                "date identified",
+                "identification date",
+                "date of identification",
+                "date",
+            ),
+            help=gettext_lazy("2024-03-31 or 31/03/2024"),
+        ),
+        FieldSpec(
+            "identification_detail",
+            gettext_lazy("Identification detail"),
+            (
+                "identification detail",
+                "identification details",
+                "identified at",
+                "details of identification",
+            ),
+        ),
+        FieldSpec(
+            "alternative_names",
+            gettext_lazy("Alternative names"),
+            (
+                "alternative name",
+                "other names",
+                "other name",
+                "also known as",
+                "aka",
+                "aliases",
+                "alias",
+                "former names",
+            ),
+            help=gettext_lazy("separated by “;”"),
+        ),
+        FieldSpec(
+            "ecosoc_status",
+            gettext_lazy("ECOSOC status"),
+            (
+                "ecosoc",
+                "consultative status",
+                "ecosoc consultative status",
+            ),
+            help=gettext_lazy("general, special or roster"),
+        ),
+        FieldSpec(
+            "ecosoc_year",
+            gettext_lazy("ECOSOC status since"),
+            (
+                "ecosoc since",
+                "ecosoc status since",
+                "year of ecosoc status",
+                "ecosoc status year",
+            ),
+            help=gettext_lazy("year"),
+        ),
+        FieldSpec(
+            "tags",
+            gettext_lazy("Tags"),
+            (
+                "tag codes",
+                "themes",
+                "thematic areas",
+                "topics",
+                "keywords",
+            ),
+            help=gettext_lazy("codes separated by “;”"),
+        ),
     )
-}  # fmt: skip
+}
 REQUIRED_FIELDS = tuple(k for k, spec in FIELDS.items() if spec.required)
 # Required fields the person importing may give one value for, used for every row that has none.
 DEFAULTABLE_FIELDS = ("category", "channel", "owning_office")
@@ -195,7 +391,7 @@ class Table:
 
 
 def sniff_format(data: bytes) -> str:
-    """"csv" or "xlsx", decided by the content (never the file name); anything else is refused, in words."""
+    """ "csv" or "xlsx", decided by the content (never the file name); anything else is refused, in words."""
     head = data[:8192]
     if not head.strip():
         raise ImportFileError(_("The file is empty."))
@@ -208,14 +404,19 @@ def sniff_format(data: bytes) -> str:
             raise ImportFileError(_("The file looks like an Excel workbook but is damaged.")) from None
         if "xl/workbook.xml" in names:
             if unpacked > MAX_XLSX_UNPACKED_BYTES:
-                raise ImportFileError(_("The workbook is too large once unpacked. Split it into smaller files."))
+                raise ImportFileError(
+                    _("The workbook is too large once unpacked. Split it into smaller files.")
+                )
             return "xlsx"
         if "mimetype" in names and "content.xml" in names:
             raise ImportFileError(_("This is an OpenDocument spreadsheet. Save it as Excel (.xlsx) or CSV."))
         raise ImportFileError(_("This is a ZIP archive, not a CSV file or an Excel (.xlsx) workbook."))
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError(
-            _("This is an old Excel (.xls) file. Save it as Excel workbook (.xlsx) or CSV and upload it again.")
+            _(
+                "This is an old Excel (.xls) file. "
+                "Save it as Excel workbook (.xlsx) or CSV and upload it again."
+            )
         )
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "csv"
@@ -226,10 +427,11 @@ def sniff_format(data: bytes) -> str:
 
 
 def read_table(data: bytes, *, limit: int | None = None) -> Table:
-    """Read a CSV or XLSX file (only its first `limit` data rows if given); refuses it in words if it can't."""
+    """Read a CSV or XLSX file (only its first `limit` data rows if given); refuses it in words if not."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImportFileError(
-            _("The file is larger than %(size)d MB. Split it into smaller files.") % {"size": MAX_UPLOAD_BYTES >> 20}
+            _("The file is larger than %(size)d MB. Split it into smaller files.")
+            % {"size": MAX_UPLOAD_BYTES >> 20}
         )
     if sniff_format(data) == "xlsx":
         return _read_xlsx(data, limit)
@@ -246,12 +448,14 @@ def _decode(data: bytes) -> tuple[str, str]:
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
-            raise ImportFileError(_("The file says it is UTF-16 but holds characters that are not.")) from None
+            raise ImportFileError(
+                _("The file says it is UTF-16 but holds characters that are not.")
+            ) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    # Excel on Windows saves "CSV" in the ANSI code page: Windows-1252, a superset of Latin-1's printable range.
+    # Excel on Windows saves "CSV" in the ANSI code page: Windows-1252, a superset of Latin-1's printables.
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
@@ -294,7 +498,7 @@ def _read_csv(data: bytes, limit: int | None) -> Table:
     return _table("csv", encoding, delimiter, records, check_size=limit is None)
 
 
-def _cell_text(value: Any) -> str:
+def _cell_text(value: Any) -> str:  # noqa: PLR0911 - one return per cell type
     if value is None:
         return ""
     if isinstance(value, str):
@@ -314,13 +518,15 @@ def _cell_text(value: Any) -> str:
 
 
 def _read_xlsx(data: bytes, limit: int | None) -> Table:
-    import openpyxl
+    import openpyxl  # type: ignore[import-untyped]
 
     try:
         # data_only=False: a formula cell gives its formula ("=A1*2"), which is kept as text, never evaluated.
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:
-        raise ImportFileError(_("The Excel workbook cannot be opened; it may be damaged or protected.")) from None
+        raise ImportFileError(
+            _("The Excel workbook cannot be opened; it may be damaged or protected.")
+        ) from None
     records: list[list[str]] = []
     try:
         if not workbook.worksheets:
@@ -343,7 +549,9 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _table(file_format: str, encoding: str, delimiter: str, records: list[list[str]], *, check_size: bool) -> Table:
+def _table(
+    file_format: str, encoding: str, delimiter: str, records: list[list[str]], *, check_size: bool
+) -> Table:
     if not records or not any(records[0]):
         raise ImportFileError(_("The first row must hold the column names, and it is empty."))
     header = list(records[0])
@@ -376,11 +584,16 @@ def _table(file_format: str, encoding: str, delimiter: str, records: list[list[s
     return Table(file_format=file_format, encoding=encoding, delimiter=delimiter, columns=columns, rows=rows)
 
 
-ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (BOM)", "utf-16": "UTF-16", "cp1252": "Windows-1252",
-                  "latin-1": "Latin-1 (ISO-8859-1)"}  # fmt: skip
+ENCODING_NAMES = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 (BOM)",
+    "utf-16": "UTF-16",
+    "cp1252": "Windows-1252",
+    "latin-1": "Latin-1 (ISO-8859-1)",
+}
 
 
-# --- Normalised forms of a row's names (the same as registry.normalize and services.duplicate_keys_for) ----
+# --- The stored search text and name key (as normalize.py computes them, faster for plain ASCII) ------
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -392,18 +605,11 @@ def fold(text: str) -> str:
     return normalize.fold(text)
 
 
-def _core(words: list[str]) -> list[str]:
-    kept = [w for w in words if w not in normalize.LEGAL_FORMS and w not in normalize.STOPWORDS]
-    return kept or words
-
-
-def _initials(words: list[str]) -> str:
-    return "".join(w[0] for w in words if w not in normalize.STOPWORDS)
-
-
 def name_key(text: str) -> str:
     """`normalize.name_key`, reusing the fast `fold`."""
-    return " ".join(sorted(_core(fold(text).split())))
+    words = fold(text).split()
+    kept = [w for w in words if w not in normalize.LEGAL_FORMS and w not in normalize.STOPWORDS]
+    return " ".join(sorted(kept or words))
 
 
 def search_terms(texts: Sequence[str]) -> str:
@@ -416,48 +622,6 @@ def search_terms(texts: Sequence[str]) -> str:
         if len(words) > 1:
             seen.setdefault("".join(words), None)
     return " ".join(seen)
-
-
-@dataclass
-class Signature:
-    """What duplicate detection compares: name key, initials, acronym, web domains, registration number, keys."""
-
-    name_key: str
-    initials: str
-    acronym: str
-    domains: list[str]
-    registration: str
-    keys: set[str]
-
-
-def signature(
-    *, name: str, acronym: str = "", alt_names: Sequence[str] = (), website: str = "", email: str = "",
-    registration_number: str = "",
-) -> Signature:
-    """Computes `services.duplicate_keys_for` (same keys) and the rest of the signature, folding each text once."""
-    keys: set[str] = set()
-    name_words = fold(name).split()
-    for words in (name_words, *(fold(alt).split() for alt in alt_names)):
-        for token in _core(words):
-            if len(token) >= 3:
-                keys.add(f"t:{token}"[:120])
-        ini = _initials(words)
-        if len(ini) >= 2:
-            keys.add(f"a:{ini}"[:120])
-    acronym_key = fold(acronym).replace(" ", "")
-    if acronym:
-        keys.add(f"a:{acronym_key}"[:120])
-    domains: list[str] = []
-    for source in (website, email):
-        domain = normalize.web_domain(source)
-        if domain and domain not in services.PUBLIC_MAIL_DOMAINS:
-            keys.add(f"d:{domain}"[:120])
-            domains.append(domain)
-    registration = fold(registration_number).replace(" ", "")
-    if registration:
-        keys.add(f"r:{registration}"[:120])
-    return Signature(name_key=" ".join(sorted(_core(name_words))), initials=_initials(name_words),
-                     acronym=acronym_key, domains=domains, registration=registration, keys=keys)  # fmt: skip
 
 
 # --- Mapping columns to fields --------------------------------------------------------------------
@@ -497,7 +661,7 @@ def propose_mapping(columns: Sequence[str]) -> dict[str, str]:
 
 
 def mapping_problems(columns: Sequence[str], mapping: dict[str, str], defaults: dict[str, Any]) -> list[str]:
-    """What is wrong with a mapping, in words: a required field with neither column nor default, a field twice."""
+    """What is wrong with a mapping, in words: a required field with no column or default, a field twice."""
     problems: list[str] = []
     used: dict[str, str] = {}
     for column, key in mapping.items():
@@ -528,14 +692,41 @@ def mapping_problems(columns: Sequence[str], mapping: dict[str, str], defaults: 
 # --- Reference data the rows are looked up in -----------------------------------------------------
 
 _COUNTRY_ALIASES = {
-    "uk": "GB", "united kingdom": "GB", "great britain": "GB", "britain": "GB", "royaume uni": "GB",
-    "united states": "US", "united states of america": "US", "us": "US", "usa": "US", "etats unis": "US",
-    "estados unidos": "US", "russia": "RU", "iran": "IR", "tanzania": "TZ", "bolivia": "BO", "venezuela": "VE",
-    "vietnam": "VN", "south korea": "KR", "north korea": "KP", "syria": "SY", "laos": "LA", "moldova": "MD",
-    "czech republic": "CZ", "ivory coast": "CI", "turkey": "TR", "palestine": "PS", "drc": "CD",
-    "dr congo": "CD", "democratic republic of congo": "CD", "macedonia": "MK", "swaziland": "SZ",
-    "cape verde": "CV", "brunei": "BN", "vatican": "VA",
-}  # fmt: skip
+    "uk": "GB",
+    "united kingdom": "GB",
+    "great britain": "GB",
+    "britain": "GB",
+    "royaume uni": "GB",
+    "united states": "US",
+    "united states of america": "US",
+    "us": "US",
+    "usa": "US",
+    "etats unis": "US",
+    "estados unidos": "US",
+    "russia": "RU",
+    "iran": "IR",
+    "tanzania": "TZ",
+    "bolivia": "BO",
+    "venezuela": "VE",
+    "vietnam": "VN",
+    "south korea": "KR",
+    "north korea": "KP",
+    "syria": "SY",
+    "laos": "LA",
+    "moldova": "MD",
+    "czech republic": "CZ",
+    "ivory coast": "CI",
+    "turkey": "TR",
+    "palestine": "PS",
+    "drc": "CD",
+    "dr congo": "CD",
+    "democratic republic of congo": "CD",
+    "macedonia": "MK",
+    "swaziland": "SZ",
+    "cape verde": "CV",
+    "brunei": "BN",
+    "vatican": "VA",
+}
 
 
 @dataclass
@@ -552,7 +743,7 @@ class Lookups:
     tag_kinds: dict[int, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls) -> Lookups:
+    def load(cls) -> Lookups:  # noqa: PLR0912 - one loop per kind of reference data
         from partnerhub.org.models import Office
 
         lookups = cls()
@@ -570,7 +761,12 @@ class Lookups:
         for category in StakeholderCategory.objects.all():
             if not category.is_active:
                 lookups.inactive_categories.add(category.pk)
-            for text in (category.code, str(category.number), category.name, *category.name_translations.values()):
+            for text in (
+                category.code,
+                str(category.number),
+                category.name,
+                *category.name_translations.values(),
+            ):
                 if fold(str(text)):
                     lookups.categories.setdefault(fold(str(text)), category.pk)
         for code, label in Channel.choices:
@@ -581,7 +777,9 @@ class Lookups:
             for text in texts:
                 if fold(text):
                     lookups.channels.setdefault(fold(text), code)
-        for office_id, code, acronym, is_active in Office.objects.values_list("pk", "code", "acronym", "is_active"):
+        for office_id, code, acronym, is_active in Office.objects.values_list(
+            "pk", "code", "acronym", "is_active"
+        ):
             if not is_active:
                 lookups.inactive_offices.add(office_id)
             for text in {fold(code), fold(acronym)} - {""}:
@@ -617,13 +815,14 @@ class Match:
 
 @dataclass
 class Row:
-    """A row that passed every check: partner values (ids for relations), names, tags and its signature."""
+    """A row that passed every check: partner values (ids for relations), names, tags, duplicate profile."""
 
     number: int
     data: dict[str, Any]
     alt_names: list[str]
     tag_ids: list[int]
-    sig: Signature
+    profile: dedupe.Profile  # what the duplicate engine compares
+    keys: set[str]  # its blocking keys: the DuplicateKey rows a new partner gets
     matches: list[Match] = field(default_factory=list)
     same_as_row: int | None = None
 
@@ -639,6 +838,7 @@ class Validation:
     errors: list[RowError]
     within_file: list[dict[str, Any]]
     policy: str
+    stats: dict[str, float] = field(default_factory=dict)  # how the duplicate search went, for benchmarks
 
     @property
     def ok(self) -> bool:
@@ -674,8 +874,11 @@ class Defaults:
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Defaults:
         data = data or {}
-        return cls(category=data.get("category") or None, channel=data.get("channel") or "",
-                   owning_office=data.get("owning_office") or None)  # fmt: skip
+        return cls(
+            category=data.get("category") or None,
+            channel=data.get("channel") or "",
+            owning_office=data.get("owning_office") or None,
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {"category": self.category, "channel": self.channel, "owning_office": self.owning_office}
@@ -685,10 +888,17 @@ _URL = URLValidator(schemes=["http", "https"])
 _DATE_DMY = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
 _WS = re.compile(r"\s+")
 _MAX_LENGTHS: dict[str, int] = {
-    f.name: f.max_length for f in Partner._meta.concrete_fields if getattr(f, "max_length", None)
+    f.name: size for f in Partner._meta.concrete_fields if (size := getattr(f, "max_length", None))
 }
-_TEXT_FIELDS = ("acronym", "registration_number", "legal_status", "address", "description", "expertise",
-                "identification_detail")  # fmt: skip
+_TEXT_FIELDS = (
+    "acronym",
+    "registration_number",
+    "legal_status",
+    "address",
+    "description",
+    "expertise",
+    "identification_detail",
+)
 _NO_ECOSOC = frozenset({"none", "no", "n a", "na", "aucun", "ninguno"})
 Fail = Callable[[str, str], None]
 
@@ -696,7 +906,9 @@ Fail = Callable[[str, str], None]
 class _RowChecker:
     """Turns one row's cells into partner values, collecting every problem with its row number and column."""
 
-    def __init__(self, columns: Sequence[str], mapping: dict[str, str], defaults: Defaults, lookups: Lookups) -> None:
+    def __init__(
+        self, columns: Sequence[str], mapping: dict[str, str], defaults: Defaults, lookups: Lookups
+    ) -> None:
         self.plan = [(columns.index(col), key) for col, key in mapping.items() if key and col in columns]
         self.columns_for = {key: col for col, key in mapping.items() if key}
         self.defaults = defaults
@@ -729,8 +941,11 @@ class _RowChecker:
         for key in ("name", *_TEXT_FIELDS):
             limit = _MAX_LENGTHS.get(key)
             if limit and len(data[key]) > limit:
-                fail(key, _("This is %(length)d characters long; at most %(max)d are allowed.")
-                     % {"length": len(data[key]), "max": limit})  # fmt: skip
+                fail(
+                    key,
+                    _("This is %(length)d characters long; at most %(max)d are allowed.")
+                    % {"length": len(data[key]), "max": limit},
+                )
         self._country(raw.get("country", ""), data, fail)
         self._category(raw.get("category", ""), data, fail)
         self._channel(raw.get("channel", ""), data, fail)
@@ -742,17 +957,41 @@ class _RowChecker:
         tag_ids = self._tags(raw.get("tags", ""), fail)
         if errors:
             return None, errors
-        sig = signature(name=data["name"], acronym=data["acronym"], alt_names=alt_names, website=data["website"],
-                        email=data["email"], registration_number=data["registration_number"])  # fmt: skip
-        return Row(number=number, data=data, alt_names=alt_names, tag_ids=tag_ids, sig=sig), []
+        profile = dedupe.profile(
+            dedupe.Record(
+                id=number,
+                name=data["name"],
+                acronym=data["acronym"],
+                alt_names=tuple(alt_names),
+                website=data["website"],
+                email=data["email"],
+                registration_number=data["registration_number"],
+                country=data["country_id"] or "",
+            )
+        )
+        row = Row(
+            number=number,
+            data=data,
+            alt_names=alt_names,
+            tag_ids=tag_ids,
+            profile=profile,
+            keys=dedupe.blocking_keys(profile),
+        )
+        return row, []
 
     def _country(self, text: str, data: dict[str, Any], fail: Fail) -> None:
         data["country_id"] = None
         if text:
             iso2 = self.lookups.countries.get(text.lower()) or self.lookups.countries.get(fold(text))
             if iso2 is None:
-                fail("country", _("“%(value)s” is not a country we know. Use its two- or three-letter ISO code "
-                                  "or its name in English, French or Spanish.") % {"value": text})  # fmt: skip
+                fail(
+                    "country",
+                    _(
+                        "“%(value)s” is not a country we know. Use its two- or three-letter ISO code "
+                        "or its name in English, French or Spanish."
+                    )
+                    % {"value": text},
+                )
             data["country_id"] = iso2
 
     def _category(self, text: str, data: dict[str, Any], fail: Fail) -> None:
@@ -763,8 +1002,14 @@ class _RowChecker:
             return
         category = self.lookups.categories.get(fold(text))
         if category is None:
-            fail("category", _("“%(value)s” is not a stakeholder category. Use its code (such as civil-society), "
-                               "its number from 1 to 19 or its English name.") % {"value": text})  # fmt: skip
+            fail(
+                "category",
+                _(
+                    "“%(value)s” is not a stakeholder category. Use its code (such as civil-society), "
+                    "its number from 1 to 19 or its English name."
+                )
+                % {"value": text},
+            )
         elif category in self.lookups.inactive_categories:
             fail("category", _("The category “%(value)s” is no longer in use.") % {"value": text})
         data["primary_category_id"] = category
@@ -777,8 +1022,14 @@ class _RowChecker:
             return
         channel = self.lookups.channels.get(fold(text))
         if channel is None:
-            fail("channel", _("“%(value)s” is not one of the channels. Use a code such as event, urban_forum or "
-                              "request, or the channel's name.") % {"value": text})  # fmt: skip
+            fail(
+                "channel",
+                _(
+                    "“%(value)s” is not one of the channels. Use a code such as event, urban_forum or "
+                    "request, or the channel's name."
+                )
+                % {"value": text},
+            )
         data["identified_channel"] = channel or ""
 
     def _office(self, text: str, data: dict[str, Any], fail: Fail) -> None:
@@ -792,7 +1043,10 @@ class _RowChecker:
         if key not in self.lookups.offices:
             fail("owning_office", _("“%(value)s” is not an office code or acronym.") % {"value": text})
         elif office is None:
-            fail("owning_office", _("“%(value)s” names more than one office; use the office code.") % {"value": text})
+            fail(
+                "owning_office",
+                _("“%(value)s” names more than one office; use the office code.") % {"value": text},
+            )
         elif office in self.lookups.inactive_offices:
             fail("owning_office", _("The office “%(value)s” is no longer active.") % {"value": text})
         data["owning_office_id"] = office
@@ -807,8 +1061,11 @@ class _RowChecker:
             except ValidationError:
                 fail("website", _("“%(value)s” is not a web address.") % {"value": raw["website"]})
             if len(website) > _MAX_LENGTHS["website"]:
-                fail("website", _("The web address is longer than %(max)d characters.")
-                     % {"max": _MAX_LENGTHS["website"]})  # fmt: skip
+                fail(
+                    "website",
+                    _("The web address is longer than %(max)d characters.")
+                    % {"max": _MAX_LENGTHS["website"]},
+                )
         data["website"] = website
         email = raw.get("email", "")
         if email:
@@ -823,8 +1080,14 @@ class _RowChecker:
             try:
                 data["phone"] = services.normalise_phone(phone, data.get("country_id"))
             except ValidationFailed:
-                fail("phone", _("“%(value)s” is not a valid phone number. Give it with its country code, "
-                                "e.g. +254 20 762 3120.") % {"value": phone})  # fmt: skip
+                fail(
+                    "phone",
+                    _(
+                        "“%(value)s” is not a valid phone number. Give it with its country code, "
+                        "e.g. +254 20 762 3120."
+                    )
+                    % {"value": phone},
+                )
 
     def _date(self, text: str, data: dict[str, Any], fail: Fail) -> None:
         data["identified_on"] = None
@@ -832,8 +1095,10 @@ class _RowChecker:
             return
         day = _parse_date(text)
         if day is None:
-            fail("identified_on", _("“%(value)s” is not a date. Write it as 2024-03-31 or 31/03/2024.")
-                 % {"value": text})  # fmt: skip
+            fail(
+                "identified_on",
+                _("“%(value)s” is not a date. Write it as 2024-03-31 or 31/03/2024.") % {"value": text},
+            )
         elif day > self.today:
             fail("identified_on", _("The identification date cannot be in the future."))
         data["identified_on"] = day
@@ -844,8 +1109,11 @@ class _RowChecker:
         if status_text and fold(status_text) not in _NO_ECOSOC:
             status = self.ecosoc.get(fold(status_text)) or self.ecosoc.get(fold(status_text).split(" ")[0])
             if status is None:
-                fail("ecosoc_status", _("“%(value)s” is not an ECOSOC status. Use general, special or roster.")
-                     % {"value": status_text})  # fmt: skip
+                fail(
+                    "ecosoc_status",
+                    _("“%(value)s” is not an ECOSOC status. Use general, special or roster.")
+                    % {"value": status_text},
+                )
             data["ecosoc_status"] = status or ""
         if not year_text:
             return
@@ -866,8 +1134,11 @@ class _RowChecker:
             if alt and alt.casefold() not in seen:
                 seen.add(alt.casefold())
                 if len(alt) > 300:
-                    fail("alternative_names", _("The alternative name “%(value)s…” is longer than 300 characters.")
-                         % {"value": alt[:40]})  # fmt: skip
+                    fail(
+                        "alternative_names",
+                        _("The alternative name “%(value)s…” is longer than 300 characters.")
+                        % {"value": alt[:40]},
+                    )
                 names.append(alt)
         return names
 
@@ -877,13 +1148,18 @@ class _RowChecker:
             code = part.strip()
             if not code:
                 continue
-            found = self.lookups.tags.get(code.lower()) or self.lookups.tags.get(code.lower().replace(" ", "-"))
+            found = self.lookups.tags.get(code.lower()) or self.lookups.tags.get(
+                code.lower().replace(" ", "-")
+            )
             if not found:
                 fail("tags", _("“%(value)s” is not a tag code.") % {"value": code})
             elif len(found) > 1:
-                choices = _(" or ").join(f"{self.lookups.tag_kinds[t]}:{code}" for t in sorted(found))
-                fail("tags", _("“%(value)s” is the code of more than one tag; write %(choices)s.")
-                     % {"value": code, "choices": choices})  # fmt: skip
+                choices = _(" or ").join(sorted(f"{self.lookups.tag_kinds[t]}:{code}" for t in found))
+                fail(
+                    "tags",
+                    _("“%(value)s” is the code of more than one tag; write %(choices)s.")
+                    % {"value": code, "choices": choices},
+                )
             elif found[0] not in tag_ids:
                 tag_ids.append(found[0])
         return tag_ids
@@ -904,6 +1180,31 @@ def _parse_date(text: str) -> dt.date | None:
     return None
 
 
+def check_rows(
+    table: Table,
+    mapping: dict[str, str],
+    *,
+    defaults: Defaults | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[Row], list[RowError], str]:
+    """Check each row on its own; returns the good rows, every error, and the name column's title."""
+    defaults = defaults or Defaults()
+    problems = mapping_problems(table.columns, mapping, defaults.as_json())
+    if problems:
+        raise ValidationFailed({"mapping": problems}, message=problems[0])
+    checker = _RowChecker(table.columns, mapping, defaults, Lookups.load())
+    rows: list[Row] = []
+    errors: list[RowError] = []
+    for done, (number, cells) in enumerate(table.rows, start=1):
+        row, row_errors = checker.check(number, cells)
+        if row is not None:
+            rows.append(row)
+        errors.extend(row_errors)
+        if progress and done % _PROGRESS_EVERY == 0:
+            progress(done)
+    return rows, errors, checker.column("name")
+
+
 def validate(
     table: Table,
     mapping: dict[str, str],
@@ -915,52 +1216,61 @@ def validate(
     """Check every row and look for duplicates in the file and in the database. Writes nothing."""
     if on_duplicate not in POLICIES:
         raise ValueError(on_duplicate)
-    defaults = defaults or Defaults()
-    problems = mapping_problems(table.columns, mapping, defaults.as_json())
-    if problems:
-        raise ValidationFailed({"mapping": problems}, message=problems[0])
-    checker = _RowChecker(table.columns, mapping, defaults, Lookups.load())
     total = len(table.rows)
-    rows: list[Row] = []
-    errors: list[RowError] = []
-    for done, (number, cells) in enumerate(table.rows, start=1):
-        row, row_errors = checker.check(number, cells)
-        if row is not None:
-            rows.append(row)
-        errors.extend(row_errors)
-        if progress and done % _PROGRESS_EVERY == 0:
-            progress(done, 2 * total)
+    # Progress: checking rows is the first half of the work, looking for duplicates the second.
+    first = (lambda done: progress(done, 2 * total)) if progress else None
+    rows, errors, name_column = check_rows(table, mapping, defaults=defaults, progress=first)
     within = _within_file_duplicates(rows)
     if on_duplicate != "create":
         for item in within:
-            errors.append(RowError(item["row"], checker.column("name"), _(
-                "This row names the same organisation as row %(other)d (“%(name)s”). Keep one row per "
-                "organisation, or choose to add duplicates anyway.") % {"other": item["other_row"],
-                                                                        "name": item["other_name"]}))  # fmt: skip
+            errors.append(
+                RowError(
+                    item["row"],
+                    name_column,
+                    _(
+                        "This row names the same organisation as row %(other)d (“%(name)s”). "
+                        "Keep one row per organisation, or choose to add duplicates anyway."
+                    )
+                    % {"other": item["other_row"], "name": item["other_name"]},
+                )
+            )
     errors.sort(key=lambda e: e.row)
-    step = (lambda done, _total: progress(total + done, 2 * total)) if progress else None
-    DuplicateFinder(rows).annotate(progress=step)
+    second = (lambda done, _total: progress(total + done, 2 * total)) if progress else None
+    finder = DuplicateFinder(rows)
+    finder.annotate(progress=second)
     if progress:
         progress(2 * total, 2 * total)
-    return Validation(total=total, rows=rows, errors=errors, within_file=within, policy=on_duplicate)
+    return Validation(
+        total=total, rows=rows, errors=errors, within_file=within, policy=on_duplicate, stats=finder.stats
+    )
 
 
 def _within_file_duplicates(rows: Sequence[Row]) -> list[dict[str, Any]]:
+    """Rows naming the same organisation as an earlier row: the same name to the duplicate engine (legal
+    forms, accents, word order and the like set aside) or the same registration number, in the same or no
+    country."""
     found: list[dict[str, Any]] = []
     seen: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
-        own = [f"n:{row.sig.name_key}"] if row.sig.name_key else []
-        if row.sig.registration:
-            own.append(f"r:{row.sig.registration}")
+        profile = row.profile
+        own = [f"n:{profile.names[0].key}"] if profile.names and profile.names[0].key else []
+        if profile.registration:
+            own.append(f"r:{profile.registration}")
         country = row.data["country_id"]
         earlier = next(
-            (other for key in own for other in seen.get(key, ())
-             if not country or not other.data["country_id"] or other.data["country_id"] == country),
+            (
+                other
+                for key in own
+                for other in seen.get(key, ())
+                if not country or not other.data["country_id"] or other.data["country_id"] == country
+            ),
             None,
-        )  # fmt: skip
+        )
         if earlier is not None:
             row.same_as_row = earlier.number
-            found.append({"row": row.number, "name": row.name, "other_row": earlier.number, "other_name": earlier.name})
+            found.append(
+                {"row": row.number, "name": row.name, "other_row": earlier.number, "other_name": earlier.name}
+            )
         for key in own:
             seen[key].append(row)
     return found
@@ -974,172 +1284,121 @@ def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[An
         yield items[start : start + size]
 
 
-@dataclass
-class _Known:
-    name: str
-    name_keys: list[str]
-    acronym: str
-    country_id: str | None
-
-
 class DuplicateFinder:
-    """`duplicates.candidates_for` for a whole file: the same keys and scores, in a few queries in all.
-
-    Deliberate differences: a key held by more than STOP_KEY_PARTNERS partners ("t:housing") proposes no
-    candidates, though every partner with exactly the same core name still does; matches on acronym, web domain
-    and registration number come straight from the shared keys, so they are found even beyond the 200 partners
-    sharing most keys; an address at a public mail service (gmail.com) is not a shared web domain.
+    """`duplicates.candidates_for` for every row of a file at once: the same blocking keys, the same engine
+    score and threshold, and every partner sharing a rare or strong key (same name, acronym, domain,
+    registration) is compared, as on the form; but a few queries in all, each partner profiled once, and of
+    the partners sharing only common words, the `pool` sharing the most weight are compared rather than
+    duplicates.CANDIDATE_POOL (60): on the benchmark's rows, those 60 cost 40% of the comparisons and found
+    one match in 14,690.
     """
 
-    def __init__(self, rows: Sequence[Row]) -> None:
+    def __init__(
+        self,
+        rows: Sequence[Row],
+        *,
+        threshold: float = dedupe.CANDIDATE_THRESHOLD,
+        pool: int = IMPORT_CANDIDATE_POOL,
+    ) -> None:
         self.rows = rows
+        self.threshold = threshold
+        self.pool = pool
+        self.stats: dict[str, float] = {"compared": 0, "scoring_seconds": 0.0}
 
     def annotate(self, progress: Callable[[int, int], None] | None = None) -> None:
-        if not self.rows:
+        total = Partner.objects.filter(merged_into__isnull=True).count()
+        if not self.rows or not total:
             return
-        from rapidfuzz import fuzz, process
-
-        postings = self._postings(sorted(set().union(*(row.sig.keys for row in self.rows))))
-        exact = self._exact_names(sorted({row.sig.name_key for row in self.rows if row.sig.name_key}))
-        plans: list[tuple[list[int], dict[str, set[int]]]] = []
-        wanted: set[int] = set()
+        cap = max(50, min(1000, total // 200))  # as duplicates._blocked_ids
+        counts = self._key_counts(sorted(set().union(*(row.keys for row in self.rows))), cap)
+        weights = {key: dedupe.key_weight(key, n, total) for key, n in counts.items()}
+        strong = {key for key, n in counts.items() if n <= dedupe.RARE_KEY_DF or key[:1] in "ndra"}
+        postings = self._postings(sorted(counts))
+        plans: list[list[int]] = []
         for row in self.rows:
-            counter: Counter[int] = Counter()
-            for key in row.sig.keys:
+            shared: dict[int, float] = defaultdict(float)
+            sure: set[int] = set()
+            for key in row.keys:
                 ids = postings.get(key)
-                if ids:
-                    counter.update(ids)
-            for pid in exact.get(row.sig.name_key, ()):
-                counter[pid] += 1_000
-            shortlist = _most_shared(counter)
-            signals = self._signals(row.sig, postings)
-            plans.append((shortlist, signals))
-            wanted.update(shortlist)
-            for ids in signals.values():
-                wanted.update(ids)
-        known = self._known(sorted(wanted))
-        for done, (row, (shortlist, signals)) in enumerate(zip(self.rows, plans, strict=True), start=1):
-            if shortlist or any(signals.values()):
-                row.matches = self._score(row, shortlist, signals, known, fuzz.ratio, process.extract)
+                if not ids:
+                    continue
+                if key in strong:
+                    sure.update(ids)
+                weight = weights[key]
+                for pid in ids:
+                    shared[pid] += weight
+            others = [pid for pid in shared if pid not in sure]
+            ranked = heapq.nlargest(self.pool, others, key=shared.__getitem__)
+            plans.append(sorted(sure) + ranked)
+        profiles = self._profiles(sorted(set().union(*plans)))
+        started = time.process_time()
+        for done, (row, ids) in enumerate(zip(self.rows, plans, strict=True), start=1):
+            found = []
+            for pid in ids:
+                other = profiles.get(pid)
+                if other is not None:
+                    match = dedupe.score(row.profile, other)
+                    self.stats["compared"] += 1
+                    if match.score >= self.threshold:
+                        found.append((match.score, pid, match.reasons))
+            found.sort(key=lambda item: (-item[0], item[1]))
+            row.matches = [
+                Match(
+                    pid,
+                    profiles[pid].record.name,
+                    score,
+                    duplicates.reason_labels(codes) or [_("similar name")],
+                )
+                for score, pid, codes in found[:10]
+            ]
             if progress and done % _PROGRESS_EVERY == 0:
                 progress(done, len(self.rows))
+        self.stats["scoring_seconds"] = time.process_time() - started
 
     @staticmethod
-    def _signals(sig: Signature, postings: dict[str, list[int]]) -> dict[str, set[int]]:
-        """Partners sharing the row's acronym, initials, web domain or registration number, by their keys."""
-        signals: dict[str, set[int]] = {}
-        if sig.acronym:
-            signals["acronym"] = set(postings.get(f"a:{sig.acronym}"[:120], ()))
-        if len(sig.initials) >= 2:
-            signals["initials"] = set(postings.get(f"a:{sig.initials}"[:120], ()))
-        if sig.domains:
-            signals["domain"] = {pid for d in sig.domains for pid in postings.get(f"d:{d}"[:120], ())}
-        if sig.registration:
-            signals["registration"] = set(postings.get(f"r:{sig.registration}"[:120], ()))
-        return signals
+    def _key_counts(keys: Sequence[str], cap: int) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for chunk in _chunks(keys):
+            found = (
+                DuplicateKey.objects.filter(key__in=chunk).values("key").annotate(n=Count("id")).order_by()
+            )
+            counts.update((key, n) for key, n in found.values_list("key", "n") if n <= cap)
+        return counts
 
     @staticmethod
     def _postings(keys: Sequence[str]) -> dict[str, list[int]]:
-        usable: list[str] = []
-        for chunk in _chunks(keys):
-            counts = DuplicateKey.objects.filter(key__in=chunk).values("key").annotate(n=Count("id"))
-            usable.extend(key for key, n in counts.values_list("key", "n") if n <= STOP_KEY_PARTNERS)
         postings: dict[str, list[int]] = defaultdict(list)
-        for chunk in _chunks(usable):
+        for chunk in _chunks(keys):
             for key, pid in DuplicateKey.objects.filter(key__in=chunk).values_list("key", "partner_id"):
                 postings[key].append(pid)
         return postings
 
     @staticmethod
-    def _exact_names(name_keys: Sequence[str]) -> dict[str, list[int]]:
-        exact: dict[str, list[int]] = defaultdict(list)
-        for chunk in _chunks(name_keys):
-            found = Partner.objects.filter(name_key__in=chunk, merged_into__isnull=True)
-            for key, pid in found.values_list("name_key", "pk"):
-                exact[key].append(pid)
-        return exact
-
-    @staticmethod
-    def _known(ids: Sequence[int]) -> dict[int, _Known]:
-        known: dict[int, _Known] = {}
+    def _profiles(ids: Sequence[int]) -> dict[int, dedupe.Profile]:
+        profiles: dict[int, dedupe.Profile] = {}
         for chunk in _chunks(ids):
-            found = Partner.objects.filter(pk__in=chunk, merged_into__isnull=True)
-            for pid, name, key, acronym, country_id in found.values_list(
-                "pk", "name", "name_key", "acronym", "country_id"
+            names: dict[int, list[str]] = defaultdict(list)
+            for pid, alt in PartnerName.objects.filter(partner_id__in=chunk).values_list(
+                "partner_id", "name"
             ):
-                known[pid] = _Known(name=name, name_keys=[key], acronym=acronym, country_id=country_id)
-            for pid, alt in PartnerName.objects.filter(partner_id__in=chunk).values_list("partner_id", "name"):
-                if pid in known:
-                    known[pid].name_keys.append(name_key(alt))
-        return known
-
-    @staticmethod
-    def _score(
-        row: Row,
-        shortlist: list[int],
-        signals: dict[str, set[int]],
-        known: dict[int, _Known],
-        ratio: Any,
-        extract: Any,
-    ) -> list[Match]:
-        # Name keys are sorted tokens, so `ratio` on them equals `token_sort_ratio` on the names.
-        choices: list[str] = []
-        owners: list[int] = []
-        for pid in shortlist:
-            other = known.get(pid)
-            if other is not None:
-                choices.extend(other.name_keys)
-                owners.extend([pid] * len(other.name_keys))
-        best: dict[int, float] = {}
-        for wanted in (row.sig.name_key, *(name_key(n) for n in row.alt_names)):
-            for _choice, score, index in extract(
-                wanted, choices, scorer=ratio, limit=None, score_cutoff=MATCH_THRESHOLD * 100 - 1e-6
-            ):
-                pid = owners[index]
-                best[pid] = max(best.get(pid, 0.0), score / 100)
-        empty: set[int] = set()
-        country = row.data["country_id"]
-        matches: list[Match] = []
-        for pid in best.keys() | set().union(*signals.values()):
-            other = known.get(pid)
-            if other is None:
-                continue
-            score = best.get(pid, 0.0)
-            reasons = ["similar name"] if score >= 0.9 else []
-            if pid in signals.get("acronym", empty):
-                score = max(score, 0.85)
-                reasons.append("acronym matches")
-            elif pid in signals.get("initials", empty) and fold(other.acronym).replace(" ", "") == row.sig.initials:
-                score = max(score, 0.85)
-                reasons.append("acronym matches the name")
-            if pid in signals.get("domain", empty):
-                score = max(score, 0.95)
-                reasons.append("same web domain")
-            if pid in signals.get("registration", empty):
-                score = max(score, 0.98)
-                reasons.append("same registration number")
-            elif country and other.country_id and other.country_id != country:
-                score *= 0.9
-            if score >= MATCH_THRESHOLD:
-                matches.append(Match(pid, other.name, round(score, 3), reasons or ["similar name"]))
-        matches.sort(key=lambda m: (-m.score, m.partner_id))
-        return matches[:10]
-
-
-def _most_shared(counter: Counter[int]) -> list[int]:
-    """The CANDIDATES_PER_ROW partners sharing most keys (ties broken by order of discovery)."""
-    if len(counter) <= CANDIDATES_PER_ROW:
-        return list(counter)
-    # Counts are small integers: find the cut-off count instead of sorting thousands of partners.
-    needed, cutoff = CANDIDATES_PER_ROW, 0
-    for count, how_many in sorted(Counter(counter.values()).items(), reverse=True):
-        if how_many >= needed:
-            cutoff = count
-            break
-        needed -= how_many
-    above = [pid for pid, n in counter.items() if n > cutoff]
-    at = [pid for pid, n in counter.items() if n == cutoff]
-    return above + at[: CANDIDATES_PER_ROW - len(above)]
+                names[pid].append(alt)
+            found = Partner.objects.filter(pk__in=chunk, merged_into__isnull=True).values_list(
+                "pk", "name", "acronym", "website", "email", "registration_number", "country_id"
+            )
+            for pid, name, acronym, website, email, reg, country in found:
+                profiles[pid] = dedupe.profile(
+                    dedupe.Record(
+                        id=pid,
+                        name=name,
+                        acronym=acronym,
+                        alt_names=tuple(names.get(pid, ())),
+                        website=website,
+                        email=email,
+                        registration_number=reg,
+                        country=country or "",
+                    )
+                )
+        return profiles
 
 
 # --- Writing --------------------------------------------------------------------------------------
@@ -1151,7 +1410,7 @@ def _insert(model: type[models.Model], columns: Sequence[str], values: list[tupl
         return
     quote = connection.ops.quote_name
     sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608 - quoted names
         f"VALUES ({', '.join(['%s'] * len(columns))})"
     )
     with connection.cursor() as cursor:
@@ -1159,12 +1418,81 @@ def _insert(model: type[models.Model], columns: Sequence[str], values: list[tupl
             cursor.executemany(sql, chunk)
 
 
+_AS_IS = frozenset(
+    {
+        "CharField",
+        "TextField",
+        "SlugField",
+        "EmailField",
+        "URLField",
+        "ForeignKey",
+        "IntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "BigIntegerField",
+        "BooleanField",
+    }
+)
+
+
+def _db_value(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
+    """How a field's Python value goes to the database: as it is for text, numbers and keys (what
+    `get_db_prep_save` does for them, without its per-value cost), dates through the backend's adapters."""
+    kind = field.get_internal_type()
+    if kind in _AS_IS:
+        return lambda value: value
+    if kind == "DateField":
+        return connection.ops.adapt_datefield_value
+    if kind == "DateTimeField":
+        return connection.ops.adapt_datetimefield_value
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _insert_returning_ids(objs: Sequence[models.Model], batch_size: int = 400) -> None:
+    """`bulk_create` for many new rows of one model without its per-value overhead (most of an import's write
+    time): multi-row INSERT … RETURNING id, the ids set on the objects in order."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if not connection.features.can_return_rows_from_bulk_insert:
+        model._default_manager.bulk_create(objs, batch_size=batch_size)
+        return
+    quote = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = [(f.attname, _db_value(f)) for f in fields]
+    now = timezone.now()
+    auto_now = [
+        f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    table, names = quote(model._meta.db_table), ", ".join(quote(str(f.column)) for f in fields)
+    head = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608 - quoted names, values as parameters
+    one = f"({', '.join(['%s'] * len(fields))})"
+    tail = f" RETURNING {quote(str(model._meta.pk.column))}"
+    with connection.cursor() as cursor:
+        for chunk in _chunks(objs, batch_size):
+            params: list[Any] = []
+            for obj in chunk:
+                for attname in auto_now:
+                    setattr(obj, attname, now)
+                params.extend(to_db(getattr(obj, attname)) for attname, to_db in columns)
+            cursor.execute(head + ", ".join([one] * len(chunk)) + tail, params)
+            for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = connection.alias
+
+
 @transaction.atomic
-def write(validation: Validation, *, user: Any = None, job: ImportJob | None = None, source: str = "") -> dict[str, int]:
+def write(
+    validation: Validation, *, user: Any = None, job: ImportJob | None = None, source: str = ""
+) -> dict[str, int]:
     """Write a checked file in one transaction: every row, or nothing. Returns what was done, counted."""
     if not validation.ok:
-        raise ValidationFailed({"rows": [e.message for e in validation.errors[:20]]},
-                               message=_("The file has errors; nothing was written."))  # fmt: skip
+        raise ValidationFailed(
+            {"rows": [e.message for e in validation.errors[:20]]},
+            message=_("The file has errors; nothing was written."),
+        )
     policy = validation.policy
     user_id = getattr(user, "pk", None)
     now = timezone.now()
@@ -1178,10 +1506,10 @@ def write(validation: Validation, *, user: Any = None, job: ImportJob | None = N
         partner = Partner(**row.data, status=PartnerStatus.PROSPECT, created_at=now)
         partner.identified_on = partner.identified_on or today
         partner.identified_by_id = user_id
-        partner.name_key = row.sig.name_key[:300]
+        partner.name_key = name_key(partner.name)[:300]
         partner.search_text = search_terms([partner.name, partner.acronym, *row.alt_names])
         partners.append(partner)
-    Partner.objects.bulk_create(partners, batch_size=1000)
+    _insert_returning_ids(partners)
     pairs = list(zip(to_create, partners, strict=True))
     names = [
         PartnerName(partner=partner, name=alt, language="", kind=NameKind.ALTERNATIVE, created_at=now)
@@ -1189,24 +1517,37 @@ def write(validation: Validation, *, user: Any = None, job: ImportJob | None = N
         for alt in row.alt_names
     ]
     PartnerName.objects.bulk_create(names, batch_size=1000)
-    _insert(Partner.tags.through, ("partner_id", "tag_id"), [(p.pk, t) for row, p in pairs for t in row.tag_ids])
-    # The keys `services.partner_refresh_index` would compute: the same inputs (a new partner has no contacts).
-    _insert(DuplicateKey, ("partner_id", "key"), [(p.pk, k) for row, p in pairs for k in sorted(row.sig.keys)])
+    _insert(
+        Partner.tags.through, ("partner_id", "tag_id"), [(p.pk, t) for row, p in pairs for t in row.tag_ids]
+    )
+    # The keys `services.partner_refresh_index` would store: the engine's, from the same values.
+    _insert(DuplicateKey, ("partner_id", "key"), [(p.pk, k) for row, p in pairs for k in sorted(row.keys)])
     _write_history([*partners, *names], now)
 
     remembered = 0
     if policy == "create":
         remembered = _remember_not_duplicates(pairs, user_id, job, source)
     updated = sum(1 for row in to_update if _fill_empty_fields(row, job=job, source=source))
-    counts = {"created": len(partners), "updated": updated, "unchanged": len(to_update) - updated,
-              "skipped": skipped, "not_duplicate": remembered}  # fmt: skip
+    counts = {
+        "created": len(partners),
+        "updated": updated,
+        "unchanged": len(to_update) - updated,
+        "skipped": skipped,
+        "not_duplicate": remembered,
+    }
     audit(
         "registry.partner.import",
         target=job,
-        after={"file": job.original_name if job else source, "rows": validation.total, "policy": policy, **counts,
-               "first_id": partners[0].pk if partners else None, "last_id": partners[-1].pk if partners else None},
+        after={
+            "file": job.original_name if job else source,
+            "rows": validation.total,
+            "policy": policy,
+            **counts,
+            "first_id": partners[0].pk if partners else None,
+            "last_id": partners[-1].pk if partners else None,
+        },
         note=source,
-    )  # fmt: skip
+    )
     return counts
 
 
@@ -1222,14 +1563,24 @@ def _write_history(objects: Sequence[Any], at: dt.datetime) -> None:
         if model not in content_types:
             content_types[model] = ContentType.objects.get_for_model(model, for_concrete_model=False).pk
         changes = {key: [None, value] for key, value in obj._current_values().items()}
-        values.append((content_types[model], str(obj.pk), HistoryAction.CREATE.value,
-                       changes_field.get_db_prep_save(changes, connection), actor.user_id, actor.label, when))  # fmt: skip
+        values.append(
+            (
+                content_types[model],
+                str(obj.pk),
+                HistoryAction.CREATE.value,
+                changes_field.get_db_prep_save(changes, connection),
+                actor.user_id,
+                actor.label,
+                when,
+            )
+        )
     columns = ("content_type_id", "object_id", "action", "changes", "actor_id", "actor_label", "at")
     _insert(RecordHistory, columns, values)
 
 
-def _remember_not_duplicates(pairs: list[tuple[Row, Partner]], user_id: int | None, job: ImportJob | None,
-                             source: str) -> int:  # fmt: skip
+def _remember_not_duplicates(
+    pairs: list[tuple[Row, Partner]], user_id: int | None, job: ImportJob | None, source: str
+) -> int:
     by_row = {row.number: partner.pk for row, partner in pairs}
     decided: set[tuple[int, int]] = set()
     for row, partner in pairs:
@@ -1237,17 +1588,35 @@ def _remember_not_duplicates(pairs: list[tuple[Row, Partner]], user_id: int | No
         if row.same_as_row in by_row:
             others.append(by_row[row.same_as_row])
         decided.update((min(partner.pk, o), max(partner.pk, o)) for o in others if o != partner.pk)
-    reason = _("Added as a different organisation by import %(job)s.") % {"job": f"#{job.pk}" if job else source}
-    NotDuplicate.objects.bulk_create(
-        [NotDuplicate(partner_a_id=a, partner_b_id=b, decided_by_id=user_id, reason=reason[:300])
-         for a, b in sorted(decided)],
-        ignore_conflicts=True, batch_size=1000,
-    )  # fmt: skip
+    reason = _("Added as a different organisation by import %(job)s.") % {
+        "job": f"#{job.pk}" if job else source
+    }
+    # New partners' pairs cannot exist yet, so a plain INSERT is enough.
+    when = connection.ops.adapt_datetimefield_value(timezone.now())
+    _insert(
+        NotDuplicate,
+        ("partner_a_id", "partner_b_id", "decided_by_id", "decided_at", "reason"),
+        [(a, b, user_id, when, reason[:300]) for a, b in sorted(decided)],
+    )
     return len(decided)
 
 
-_FILLABLE = ("acronym", "country_id", "website", "email", "phone", "registration_number", "legal_status", "address",
-             "description", "expertise", "identified_on", "identification_detail", "ecosoc_status", "ecosoc_year")  # fmt: skip
+_FILLABLE = (
+    "acronym",
+    "country_id",
+    "website",
+    "email",
+    "phone",
+    "registration_number",
+    "legal_status",
+    "address",
+    "description",
+    "expertise",
+    "identified_on",
+    "identification_detail",
+    "ecosoc_status",
+    "ecosoc_year",
+)
 
 
 def _fill_empty_fields(row: Row, *, job: ImportJob | None, source: str) -> bool:
@@ -1263,10 +1632,18 @@ def _fill_empty_fields(row: Row, *, job: ImportJob | None, source: str) -> bool:
         setattr(partner, attname, new)
     if after:
         try:
-            partner.full_clean(exclude=["search_text", "name_key"], validate_unique=False, validate_constraints=False)
+            partner.full_clean(
+                exclude=["search_text", "name_key"], validate_unique=False, validate_constraints=False
+            )
         except ValidationError as exc:
-            raise ValidationFailed({"rows": [_("Row %(row)d cannot update “%(name)s”: %(reason)s") % {
-                "row": row.number, "name": partner.name, "reason": " ".join(exc.messages)}]}) from None  # fmt: skip
+            raise ValidationFailed(
+                {
+                    "rows": [
+                        _("Row %(row)d cannot update “%(name)s”: %(reason)s")
+                        % {"row": row.number, "name": partner.name, "reason": " ".join(exc.messages)}
+                    ]
+                }
+            ) from None
         partner.save()
     known_names = {n.casefold() for n in [partner.name, *partner.names.values_list("name", flat=True)]}
     new_names = [n for n in row.alt_names if n.casefold() not in known_names]
@@ -1282,7 +1659,10 @@ def _fill_empty_fields(row: Row, *, job: ImportJob | None, source: str) -> bool:
         return False
     if new_names or {"acronym", "website", "email", "registration_number"} & after.keys():
         services.partner_refresh_index(partner)
-    note = _("Filled in from import %(job)s, row %(row)d.") % {"job": f"#{job.pk}" if job else source, "row": row.number}
+    note = _("Filled in from import %(job)s, row %(row)d.") % {
+        "job": f"#{job.pk}" if job else source,
+        "row": row.number,
+    }
     audit("registry.partner.update", target=partner, before=before, after=after, note=note)
     return True
 
@@ -1292,24 +1672,35 @@ def _fill_empty_fields(row: Row, *, job: ImportJob | None, source: str) -> bool:
 
 def _require(actor: Any) -> None:
     if not can_import_partners(actor):
-        raise NotAllowed(_("Only the Partnerships and Local Government Unit and administrators can import partners."))
+        raise NotAllowed(
+            _("Only the Partnerships and Local Government Unit and administrators can import partners.")
+        )
 
 
 def job_create(*, actor: Any, content: bytes, filename: str) -> ImportJob:
     """Keep an uploaded file and propose a column mapping from its first row; the rows are read later."""
     _require(actor)
     head = read_table(content, limit=5)
-    examples = {column: [cells[i] for _n, cells in head.rows if cells[i]][:3] for i, column in enumerate(head.columns)}
+    examples = {
+        column: [cells[i] for _n, cells in head.rows if cells[i]][:3] for i, column in enumerate(head.columns)
+    }
     job = ImportJob(
-        created_by=actor, original_name=(filename or "upload")[:255], file_format=head.file_format,
-        encoding=head.encoding, delimiter=head.delimiter, columns=head.columns,
-        mapping=propose_mapping(head.columns), status=ImportStatus.UPLOADED,
+        created_by=actor,
+        original_name=(filename or "upload")[:255],
+        file_format=head.file_format,
+        encoding=head.encoding,
+        delimiter=head.delimiter,
+        columns=head.columns,
+        mapping=propose_mapping(head.columns),
+        status=ImportStatus.UPLOADED,
         summary={"language": translation.get_language() or "en", "examples": examples},
-    )  # fmt: skip
+    )
     job.file.save(f"{uuid.uuid4().hex}.{head.file_format}", ContentFile(content), save=False)
     with transaction.atomic():
         job.save()
-        audit("registry.import.upload", target=job, after={"file": job.original_name, "format": job.file_format})
+        audit(
+            "registry.import.upload", target=job, after={"file": job.original_name, "format": job.file_format}
+        )
     return job
 
 
@@ -1329,16 +1720,22 @@ def job_set_mapping(
     if problems:
         raise ValidationFailed({"mapping": problems}, message=problems[0])
     job.mapping, job.on_duplicate = mapping, on_duplicate
-    job.summary = {"language": translation.get_language() or "en", "examples": job.summary.get("examples", {}),
-                   "defaults": defaults.as_json()}  # fmt: skip
+    job.summary = {
+        "language": translation.get_language() or "en",
+        "examples": job.summary.get("examples", {}),
+        "defaults": defaults.as_json(),
+    }
     job.errors, job.duplicates = [], []
     job.processed_rows = 0
     job.status = ImportStatus.VALIDATING
     job.task_id = f"validate:{uuid.uuid4().hex}"
     job.finished_at = None
     job.save()
-    audit("registry.import.check", target=job,
-          after={"mapping": mapping, "on_duplicate": on_duplicate, "defaults": defaults.as_json()})  # fmt: skip
+    audit(
+        "registry.import.check",
+        target=job,
+        after={"mapping": mapping, "on_duplicate": on_duplicate, "defaults": defaults.as_json()},
+    )
     _enqueue_on_commit("validate", job.pk, job.task_id)
     return job
 
@@ -1354,7 +1751,11 @@ def job_confirm(*, actor: Any, job: ImportJob) -> ImportJob:
     job.processed_rows = 0
     job.task_id = f"import:{uuid.uuid4().hex}"
     job.save()
-    audit("registry.import.confirm", target=job, after={"rows": job.total_rows, "on_duplicate": job.on_duplicate})
+    audit(
+        "registry.import.confirm",
+        target=job,
+        after={"rows": job.total_rows, "on_duplicate": job.on_duplicate},
+    )
     _enqueue_on_commit("import", job.pk, job.task_id)
     return job
 
@@ -1395,23 +1796,39 @@ def _progress(job_id: int, token: str, total_rows: int) -> Callable[[int, int], 
 def _issues(validation: Validation) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     errors = [e.as_dict() for e in validation.errors[:MAX_STORED_ISSUES]]
     duplicates = [
-        {"row": row.number, "row_name": row.name, "partner_id": m.partner_id, "name": m.name, "score": m.score,
-         "reasons": m.reasons}
+        {
+            "row": row.number,
+            "row_name": row.name,
+            "partner_id": m.partner_id,
+            "name": m.name,
+            "score": m.score,
+            "reasons": m.reasons,
+        }
         for row in validation.duplicate_rows[:MAX_STORED_ISSUES]
         for m in row.matches[:3]
-    ]  # fmt: skip
+    ]
     return errors, duplicates
 
 
 def _results(job: ImportJob, validation: Validation) -> dict[str, Any]:
     sample = [
-        {"row": r.number, "name": r.name, "acronym": r.data["acronym"], "country": r.data["country_id"] or "",
-         "category": r.data["primary_category_id"], "channel": r.data["identified_channel"],
-         "office": r.data["owning_office_id"]}
+        {
+            "row": r.number,
+            "name": r.name,
+            "acronym": r.data["acronym"],
+            "country": r.data["country_id"] or "",
+            "category": r.data["primary_category_id"],
+            "channel": r.data["identified_channel"],
+            "office": r.data["owning_office_id"],
+        }
         for r in validation.rows[:20]
-    ]  # fmt: skip
-    return {**job.summary, **validation.counts(), "within": validation.within_file[:MAX_STORED_ISSUES],
-            "sample": sample}  # fmt: skip
+    ]
+    return {
+        **job.summary,
+        **validation.counts(),
+        "within": validation.within_file[:MAX_STORED_ISSUES],
+        "sample": sample,
+    }
 
 
 def _job_table(job: ImportJob) -> Table:
@@ -1422,8 +1839,13 @@ def _job_table(job: ImportJob) -> Table:
 def _check(job: ImportJob, token: str) -> Validation:
     table = _job_table(job)
     ImportJob.objects.filter(pk=job.pk, task_id=token).update(total_rows=len(table.rows))
-    return validate(table, job.mapping, defaults=Defaults.from_json(job.summary.get("defaults")),
-                    on_duplicate=job.on_duplicate, progress=_progress(job.pk, token, len(table.rows)))  # fmt: skip
+    return validate(
+        table,
+        job.mapping,
+        defaults=Defaults.from_json(job.summary.get("defaults")),
+        on_duplicate=job.on_duplicate,
+        progress=_progress(job.pk, token, len(table.rows)),
+    )
 
 
 def _refuse_file(job: ImportJob, token: str, exc: DomainError) -> str:
@@ -1434,16 +1856,20 @@ def _refuse_file(job: ImportJob, token: str, exc: DomainError) -> str:
 
 
 def _mark_failed(job_id: int, token: str, step: str) -> None:
-    logger.exception("Import job %s failed while %s", job_id, "checking" if step == "validate" else "importing")
+    logger.exception(
+        "Import job %s failed while %s", job_id, "checking" if step == "validate" else "importing"
+    )
     job = ImportJob.objects.filter(pk=job_id, task_id=token).first()
     if job is not None:
         ImportJob.objects.filter(pk=job_id, task_id=token).update(
-            status=ImportStatus.FAILED, finished_at=timezone.now(), summary={**job.summary, "failed_step": step}
+            status=ImportStatus.FAILED,
+            finished_at=timezone.now(),
+            summary={**job.summary, "failed_step": step},
         )
 
 
 def job_validate(job_id: int, token: str) -> str:
-    """Background step 1: check every row of a mapped job. Running it again for the same token does nothing."""
+    """Background step 1: check every row of a mapped job. Running it again for its token does nothing."""
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None or job.status != ImportStatus.VALIDATING or job.task_id != token:
         return "nothing to do"
@@ -1482,9 +1908,11 @@ def job_run_import(job_id: int, token: str) -> str:
             if not result.ok:
                 errors, duplicates = _issues(result)
                 ImportJob.objects.filter(pk=job.pk, task_id=token, status=ImportStatus.IMPORTING).update(
-                    status=ImportStatus.INVALID, errors=errors, duplicates=duplicates,
+                    status=ImportStatus.INVALID,
+                    errors=errors,
+                    duplicates=duplicates,
                     summary={**_results(job, result), "changed_since_check": True},
-                )  # fmt: skip
+                )
                 return ImportStatus.INVALID
             with transaction.atomic():
                 locked = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -1519,9 +1947,11 @@ def run_file(
     source: str = "",
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Table, dict[str, str], Validation, dict[str, int] | None]:
-    """Read, map (proposed mapping overridden by `mapping`), check and, unless `dry_run` or a row is bad, write."""
+    """Read, map (the proposal, overridden by `mapping`), check and, unless `dry_run` or a bad row, write."""
     table = read_table(data)
-    mapping = {column: key for column, key in {**propose_mapping(table.columns), **(mapping or {})}.items() if key}
+    mapping = {
+        column: key for column, key in {**propose_mapping(table.columns), **(mapping or {})}.items() if key
+    }
     result = validate(table, mapping, defaults=defaults, on_duplicate=on_duplicate, progress=progress)
     if dry_run or not result.ok:
         return table, mapping, result, None

@@ -95,18 +95,25 @@ def _full_clean(obj: Any, exclude: Sequence[str] = ()) -> None:
         raise ValidationFailed(exc.message_dict) from None
 
 
+def _check_parent_cycle(partner: Partner) -> None:
+    """Refuse a headquarters chain that leads back to the partner (checked before full_clean, whose
+    not-own-parent constraint would otherwise answer with a raw constraint name)."""
+    if not (partner.parent_id and partner.pk):
+        return
+    # Walk the stored chain, not in-memory `.parent` objects, which may be stale copies.
+    node_id: int | None = partner.parent_id
+    seen: set[int] = set()
+    while node_id is not None and node_id not in seen:
+        if node_id == partner.pk:
+            raise ValidationFailed(
+                {"parent": [_("A partner cannot be its own headquarters, directly or through others.")]}
+            )
+        seen.add(node_id)
+        node_id = Partner.objects.filter(pk=node_id).values_list("parent_id", flat=True).first()
+
+
 def _check_partner_rules(partner: Partner) -> None:
     errors: dict[str, list[str]] = {}
-    if partner.parent_id and partner.pk:
-        # Walk the stored chain, not in-memory `.parent` objects, which may be stale copies.
-        node_id: int | None = partner.parent_id
-        seen: set[int] = set()
-        while node_id is not None and node_id not in seen:
-            if node_id == partner.pk:
-                errors["parent"] = [_("A partner cannot be its own headquarters, directly or through others.")]
-                break
-            seen.add(node_id)
-            node_id = Partner.objects.filter(pk=node_id).values_list("parent_id", flat=True).first()
     if partner.ecosoc_year and not partner.ecosoc_status:
         errors["ecosoc_status"] = [_("Give the ECOSOC status that was granted in that year.")]
     if partner.ecosoc_year and not (1946 <= partner.ecosoc_year <= timezone.now().year):
@@ -124,25 +131,14 @@ def duplicate_keys_for(
     *, name: str, acronym: str = "", alt_names: Iterable[str] = (), website: str = "", email: str = "",
     registration_number: str = "",
 ) -> set[str]:
-    """Blocking keys: core name tokens, initials, acronym, web/e-mail domain and registration number."""
-    keys: set[str] = set()
-    for text in (name, *alt_names):
-        for token in normalize.core_tokens(text):
-            if len(token) >= 3:
-                keys.add(f"t:{token}"[:120])
-        ini = normalize.initials(text)
-        if len(ini) >= 2:
-            keys.add(f"a:{ini}"[:120])
-    if acronym:
-        keys.add(f"a:{normalize.fold(acronym).replace(' ', '')}"[:120])
-    for source in (website, email):
-        domain = normalize.web_domain(source)
-        if domain and domain not in PUBLIC_MAIL_DOMAINS:
-            keys.add(f"d:{domain}"[:120])
-    reg = normalize.fold(registration_number).replace(" ", "")
-    if reg:
-        keys.add(f"r:{reg}"[:120])
-    return keys
+    """Blocking keys (see `dedupe.blocking_keys`): name words, whole-name key, name ends, acronyms and
+    initials, web/e-mail domain and registration number."""
+    from partnerhub.registry import dedupe
+
+    return dedupe.blocking_keys(dedupe.profile(dedupe.Record(
+        id=None, name=name, acronym=acronym, alt_names=tuple(n for n in alt_names if n), website=website,
+        email=email, registration_number=registration_number,
+    )))
 
 
 PUBLIC_MAIL_DOMAINS = frozenset(
@@ -256,8 +252,8 @@ def partner_create(
     if partner.identified_on is None:
         partner.identified_on = timezone.localdate()
     partner.phone = normalise_phone(partner.phone, partner.country_id)
-    _check_partner_rules(partner)
     _full_clean(partner, exclude=["search_text", "name_key"])
+    _check_partner_rules(partner)
     partner.save()
     for name, language, kind in alternative_names:
         if name.strip():
@@ -292,9 +288,9 @@ def partner_update(
         if key in PARTNER_FIELDS:
             setattr(current, key, value)
     current.phone = normalise_phone(current.phone, current.country_id)
-    # Rules first: a partner made its own parent is explained on the field, not as a raw constraint name.
-    _check_partner_rules(current)
+    _check_parent_cycle(current)
     _full_clean(current, exclude=["search_text", "name_key"])
+    _check_partner_rules(current)
     current.save()
     before["other_categories"] = sorted(current.other_categories.values_list("pk", flat=True))
     before["tags"] = sorted(current.tags.values_list("pk", flat=True))

@@ -1,4 +1,4 @@
-"""Background steps of a partner import. Each is safe to run twice: a step whose job has moved on does nothing."""
+"""Background steps of a partner import; each is safe to run twice (a step whose job moved on is a no-op)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,19 @@ PASSWORD = "Correct-horse-battery-9"
 SERIOUS = {"serious", "critical"}
 # Generous: CI machines are shared and slow; a real hang still fails within a minute.
 TIMEOUT_MS = 30_000
+
+
+def _finish_requests(timeout: float = 10.0) -> None:
+    """Wait for the live server's request threads to end once the browser has closed its connections.
+
+    A request thread still running when the test's database flush starts, or when the session stops the
+    live server (and SQLite's shared in-memory connection stops being shareable), fails the run with an
+    unhandled-thread-exception warning. Under load that race is real.
+    """
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and "process_request_thread" in thread.name:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _in_ci() -> bool:
@@ -71,6 +86,7 @@ def browser(django_db_setup: None) -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+        _finish_requests()
 
 
 @pytest.fixture
@@ -91,6 +107,7 @@ def page(browser: Any, live_server: Any, django_db_serialized_rollback: None) ->
     new_page.on("console", on_console)
     yield new_page
     context.close()
+    _finish_requests()
     if problems:
         pytest.fail("The browser reported problems:\n" + "\n".join(problems), pytrace=False)
 
