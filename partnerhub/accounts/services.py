@@ -46,7 +46,11 @@ def user_create(
     user.save()
     role_objs = list(Role.objects.filter(code__in=list(roles)))
     user.roles.set(role_objs)
-    audit("accounts.user.create", target=user, after={"email": email, "roles": sorted(r.code for r in role_objs)})
+    audit(
+        "accounts.user.create",
+        target=user,
+        after={"email": email, "roles": sorted(r.code for r in role_objs)},
+    )
     return user
 
 
@@ -88,7 +92,10 @@ def login_is_locked(*, email: str, ip: str | None) -> bool:
 def login_record_failure(*, email: str, ip: str | None) -> None:
     LoginFailure.objects.create(email=email.strip().lower()[:254], ip=ip)
     since = _window_start()
-    if LoginFailure.objects.filter(email=email.strip().lower(), at__gte=since).count() == settings.LOGIN_FAILURE_LIMIT:
+    if (
+        LoginFailure.objects.filter(email=email.strip().lower(), at__gte=since).count()
+        == settings.LOGIN_FAILURE_LIMIT
+    ):
         audit("accounts.login.locked", after={"email": email.strip().lower(), "ip": ip})
 
 
@@ -143,7 +150,9 @@ def totp_confirm(*, user: User, code: str) -> TOTPDevice:
         raise DomainError(_("Start the set-up first."))
     step = _totp_matches(device, code)
     if step is None:
-        raise ValidationFailed({"code": [_("That code is not right. Check your device's clock and try again.")]})
+        raise ValidationFailed(
+            {"code": [_("That code is not right. Check your device's clock and try again.")]}
+        )
     device.confirmed = True
     device.last_used_step = step
     device.save()
@@ -199,7 +208,11 @@ def api_token_create(*, user: User, name: str, expires_at: dt.datetime | None = 
         raise ValidationFailed({"expires_at": [_("The expiry date must be in the future.")]})
     key_id, secret, plain = ApiToken.generate()
     token = ApiToken.objects.create(
-        user=user, name=name[:100], key_id=key_id, key_hash=ApiToken.hash_secret(secret), expires_at=expires_at
+        user=user,
+        name=name[:100],
+        key_id=key_id,
+        key_hash=ApiToken.hash_secret(secret),
+        expires_at=expires_at,
     )
     audit("accounts.api_token.create", target=user, after={"token": str(token)})
     return token, plain

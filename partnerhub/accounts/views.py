@@ -32,7 +32,9 @@ BACKEND_PATH = f"{EmailBackend.__module__}.{EmailBackend.__qualname__}"
 
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return str(reverse_lazy("core:dashboard"))
 
@@ -59,7 +61,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if services.login_is_locked(email=email, ip=ip):
             form.add_error(None, _locked_message())
         else:
-            user = EmailBackend().authenticate(request, username=email, password=form.cleaned_data["password"])
+            user = EmailBackend().authenticate(
+                request, username=email, password=form.cleaned_data["password"]
+            )
             if user is None:
                 services.login_record_failure(email=email, ip=ip)
                 if services.login_is_locked(email=email, ip=ip):
@@ -151,14 +155,18 @@ def token_create_view(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if form.is_valid():
         expires = form.cleaned_data.get("expires_at")
-        expires_at = (
-            timezone.make_aware(dt.datetime.combine(expires, dt.time(23, 59))) if expires else None
-        )
+        expires_at = timezone.make_aware(dt.datetime.combine(expires, dt.time(23, 59))) if expires else None
         try:
-            _token, plain = services.api_token_create(user=user, name=form.cleaned_data["name"], expires_at=expires_at)
+            _token, plain = services.api_token_create(
+                user=user, name=form.cleaned_data["name"], expires_at=expires_at
+            )
         except (ValidationFailed, DomainError) as exc:
-            messages.error(request, exc.message if not isinstance(exc, ValidationFailed) else "; ".join(
-                m for msgs in exc.errors.values() for m in msgs))
+            messages.error(
+                request,
+                exc.message
+                if not isinstance(exc, ValidationFailed)
+                else "; ".join(m for msgs in exc.errors.values() for m in msgs),
+            )
         else:
             request.session["partnerhub_new_token"] = plain
             messages.success(request, _("Token created. Copy it now: it will not be shown again."))

@@ -27,7 +27,10 @@ api = NinjaAPI(
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     response = problem(
-        request, status=401, title=_("Authentication required"), code="not_authenticated",
+        request,
+        status=401,
+        title=_("Authentication required"),
+        code="not_authenticated",
         detail=_("Sign in, or send a valid personal API token as “Authorization: Bearer <token>”."),
     )
     response["WWW-Authenticate"] = 'Bearer realm="partnerhub"'
@@ -52,8 +55,12 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return problem(
-        request, status=422, title=_("Some values are not valid."), detail=_("Some values are not valid."),
-        code="validation_failed", errors=exc.errors,
+        request,
+        status=422,
+        title=_("Some values are not valid."),
+        detail=_("Some values are not valid."),
+        code="validation_failed",
+        errors=exc.errors,
     )
 
 
@@ -66,8 +73,14 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     # The readable reason is both the title and the detail, so clients can always read `detail`.
     if isinstance(exc, ValidationFailed):
-        return problem(request, status=exc.status, title=exc.message, detail=exc.message, code=exc.code,
-                       errors=exc.errors)
+        return problem(
+            request,
+            status=exc.status,
+            title=exc.message,
+            detail=exc.message,
+            code=exc.code,
+            errors=exc.errors,
+        )
     return problem(request, status=exc.status, title=exc.message, detail=exc.message, code=exc.code)
 
 

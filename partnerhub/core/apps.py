@@ -15,7 +15,9 @@ class CoreConfig(AppConfig):
         from partnerhub.core.jobs import can_manage_jobs
         from partnerhub.core.ui import NavItem, register_nav
 
-        register_nav(NavItem(label=_("Background jobs"), url_name="core:jobs", visible=can_manage_jobs, order=200))
+        register_nav(
+            NavItem(label=_("Background jobs"), url_name="core:jobs", visible=can_manage_jobs, order=200)
+        )
 
         scheduler.register(
             name="core.prune_finished_tasks",

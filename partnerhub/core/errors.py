@@ -43,7 +43,9 @@ class ConcurrentEdit(DomainError):
 
     def default_message(self) -> str:
         return str(
-            _("Someone else changed this record while you were editing it. Reload it and apply your change again.")
+            _(
+                "Someone else changed this record while you were editing it. Reload it and apply your change again."
+            )
         )
 
 

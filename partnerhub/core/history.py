@@ -44,7 +44,7 @@ def _display(field: models.Field[Any, Any] | None, value: Any, related: dict[tup
 def _label(model: type[models.Model], name: str) -> str:
     try:
         return str(getattr(model._meta.get_field(name), "verbose_name", name))
-    except Exception:  # noqa: BLE001 - a field renamed since the row was written keeps its stored name
+    except Exception:
         return name
 
 
@@ -70,7 +70,11 @@ def describe(model: type[models.Model], rows: list[RecordHistory]) -> list[Histo
             field = by_attname.get(key)
             label = str(field.verbose_name) if field is not None else _label(model, key)
             changes.append(
-                FieldChange(label=label, before=_display(field, before, related), after=_display(field, after, related))
+                FieldChange(
+                    label=label,
+                    before=_display(field, before, related),
+                    after=_display(field, after, related),
+                )
             )
         entries.append(
             HistoryEntry(

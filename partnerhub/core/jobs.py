@@ -37,7 +37,12 @@ def periodic_job_update(*, actor: Any, job: PeriodicJob, schedule: str, enabled:
     job.next_run_at = following
     job.last_error = "" if enabled else job.last_error
     job.save(update_fields=["schedule", "enabled", "next_run_at", "last_error"])
-    audit("core.periodic_job.update", target=job, before=before, after={"schedule": job.schedule, "enabled": enabled})
+    audit(
+        "core.periodic_job.update",
+        target=job,
+        before=before,
+        after={"schedule": job.schedule, "enabled": enabled},
+    )
     return job
 
 

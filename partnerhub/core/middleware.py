@@ -39,4 +39,4 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
             ("/api/v1/docs", "/api/v1/openapi.json")
         ):
             return None
-        return super().process_view(request, view_func, view_args, view_kwargs)  # type: ignore[no-any-return]
+        return super().process_view(request, view_func, view_args, view_kwargs)  # type: ignore[return-value]

@@ -64,6 +64,9 @@ class RecordHistory(models.Model):
         verbose_name = _("record history")
         verbose_name_plural = _("record history")
 
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
 
 class TrackedModel(models.Model):
     """Base for every domain model: field-level history on each save and a version for optimistic locking."""

@@ -120,7 +120,7 @@ def run_due(now: dt.datetime | None = None) -> list[str]:
             try:
                 task: Any = import_string(job.task_path)
                 result = task.enqueue()
-            except Exception as exc:  # noqa: BLE001 - recorded for administrators, the loop goes on
+            except Exception as exc:
                 PeriodicJob.objects.filter(pk=job.pk).update(last_error=f"{type(exc).__name__}: {exc}")
                 log.exception("periodic job %s could not be enqueued", job.name)
                 continue

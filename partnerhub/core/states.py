@@ -12,7 +12,7 @@ from partnerhub.core.errors import IllegalTransition
 
 class StateMachine:
     def __init__(self, choices: type[models.TextChoices], transitions: Mapping[str, set[str]]) -> None:
-        unknown = {s for s in transitions} | {t for targets in transitions.values() for t in targets}
+        unknown = set(transitions) | {t for targets in transitions.values() for t in targets}
         unknown -= set(choices.values)
         if unknown:
             raise ValueError(f"Transitions name unknown states: {sorted(unknown)}")
@@ -33,11 +33,14 @@ class StateMachine:
             return
         allowed = sorted(self.label(s) for s in self.allowed(source))
         if allowed:
-            message = _("Cannot move from “%(source)s” to “%(target)s”; from “%(source)s” it can go to: %(allowed)s.")
+            message = _(
+                "Cannot move from “%(source)s” to “%(target)s”; from “%(source)s” it can go to: %(allowed)s."
+            )
         else:
             message = _("Cannot move from “%(source)s” to “%(target)s”; “%(source)s” is a final state.")
         raise IllegalTransition(
-            message % {"source": self.label(source), "target": self.label(target), "allowed": ", ".join(allowed)},
+            message
+            % {"source": self.label(source), "target": self.label(target), "allowed": ", ".join(allowed)},
             source=source,
             target=target,
         )

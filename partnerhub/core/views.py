@@ -30,7 +30,9 @@ def jobs(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 job_services.periodic_job_update(
-                    actor=request.user, job=job, schedule=request.POST.get("schedule", ""),
+                    actor=request.user,
+                    job=job,
+                    schedule=request.POST.get("schedule", ""),
                     enabled=request.POST.get("enabled") == "on",
                 )
             except ValidationFailed as exc:

@@ -30,5 +30,7 @@ class OfficeForm(forms.ModelForm[Office]):
 
 class OfficeFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *OfficeKind.choices])
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *OfficeKind.choices]
+    )
     inactive = forms.BooleanField(label=_("Include inactive"), required=False)

@@ -40,11 +40,18 @@ class Office(TrackedModel):
     acronym = models.CharField(_("acronym"), max_length=20, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=OfficeKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("part of"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("part of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     email = models.EmailField(_("e-mail"), blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
-    region_served = models.CharField(_("region served"), max_length=20, choices=Region.choices, default=Region.GLOBAL)
+    region_served = models.CharField(
+        _("region served"), max_length=20, choices=Region.choices, default=Region.GLOBAL
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -52,11 +59,15 @@ class Office(TrackedModel):
         verbose_name = _("office")
         verbose_name_plural = _("offices")
         constraints = [
-            models.CheckConstraint(condition=models.Q(kind__in=OfficeKind.values), name="org_office_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=OfficeKind.values), name="org_office_kind_valid"
+            ),
             models.CheckConstraint(
                 condition=models.Q(region_served__in=Region.values), name="org_office_region_valid"
             ),
-            models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="org_office_not_own_parent"),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("id")), name="org_office_not_own_parent"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -65,7 +76,9 @@ class Office(TrackedModel):
     @property
     def display_name(self) -> str:
         language = (get_language() or "en").lower()
-        translated = self.name_translations.get(language) if isinstance(self.name_translations, dict) else None
+        translated = (
+            self.name_translations.get(language) if isinstance(self.name_translations, dict) else None
+        )
         return str(translated or self.name)
 
     def ancestors(self) -> list[Office]:

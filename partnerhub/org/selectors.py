@@ -9,7 +9,9 @@ from partnerhub.org.models import Office
 from partnerhub.org.permissions import can_view_offices
 
 
-def offices_visible_to(*, user: Any, search: str = "", kind: str = "", include_inactive: bool = False) -> QuerySet[Office]:
+def offices_visible_to(
+    *, user: Any, search: str = "", kind: str = "", include_inactive: bool = False
+) -> QuerySet[Office]:
     """Offices the user may see, with parent and staff count, filtered by text and kind."""
     if not can_view_offices(user):
         return Office.objects.none()

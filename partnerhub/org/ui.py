@@ -16,7 +16,11 @@ def _cards(user: Any) -> list[Card]:
     if not can_view_offices(user):
         return []
     return [
-        Card(label=_("Offices"), value=Office.objects.filter(is_active=True).count(), url=reverse("org:office_list"))
+        Card(
+            label=_("Offices"),
+            value=Office.objects.filter(is_active=True).count(),
+            url=reverse("org:office_list"),
+        )
     ]
 
 

@@ -38,7 +38,7 @@ def office_list(request: HttpRequest) -> HttpResponse:
 def office_detail(request: HttpRequest, pk: int) -> HttpResponse:
     office = selectors.office_get_for(user=request.user, pk=pk)
     history = describe(Office, list(office.history()[:50]))
-    staff = office.staff.filter(is_active=True).order_by("full_name")[:100]  # type: ignore[attr-defined]
+    staff = office.staff.filter(is_active=True).order_by("full_name")[:100]
     return render(
         request,
         "org/office_detail.html",

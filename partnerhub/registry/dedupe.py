@@ -51,6 +51,11 @@ EMAIL_DOMAIN = "email_domain"  # same e-mail domain (public mail providers ignor
 REGISTRATION = "registration"  # same registration number
 COUNTRY_DIFFERS = "country_differs"  # a caution: the records give different countries
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # --- Vocabulary ----------------------------------------------------------------------------------
 
 # Multi-word legal forms and their canonical abbreviation (matched on folded, single-letter-joined tokens).
@@ -99,24 +104,23 @@ _PHRASES: dict[tuple[str, ...], str] = {
 _MAX_PHRASE = max(len(k) for k in _PHRASES)
 
 # Legal forms: dropped from the name before comparing.
-LEGAL_FORMS = frozenset(
+LEGAL_FORMS = _words(
     """
-    ltd inc corp co plc llc llp lp lllp pllc gmbh ggmbh ag kg kgaa ohg ev eg gbr ug mbh
-    sa sas sasu sarl eurl sl sau slu srl srls spa sapa snc sca scs scrl sprl bvba cvba
-    bv nv cv vof ab hb as asa aps oy oyj kft zrt nyrt spzoo sp zoo ltda eireli me epp
-    pty pvt kk yk se sce ohg ks sro spol dd doo ad ead ood jsc ojsc pjsc cjsc ooo zao oao pao
-    nonprofit npo ngo ong nro pbc lc dac clg uc ulc
-    """.split()
+    ltd inc corp co plc llc llp lp lllp pllc gmbh ggmbh ag kg kgaa ohg ev eg gbr ug mbh sa sas sasu sarl
+    eurl sl sau slu srl srls spa sapa snc sca scs scrl sprl bvba cvba bv nv cv vof ab hb as asa aps oy oyj
+    kft zrt nyrt spzoo sp zoo ltda eireli me epp pty pvt kk yk se sce ohg ks sro spol dd doo ad ead ood jsc
+    ojsc pjsc cjsc ooo zao oao pao nonprofit npo ngo ong nro pbc lc dac clg uc ulc scsp sicav sicaf slp
+    """
 )
 
 # Organisation-type words: kept, but a name with "foundation" and one with "bank" are different bodies.
 SOFT_TYPES = frozenset({"foundation", "association", "society", "trust", "cooperative", "organisation"})
-HARD_TYPES = frozenset(
+HARD_TYPES = _words(
     """
     bank university institute college school hospital clinic ministry agency commission council committee
     federation union network alliance coalition church club academy museum library fund chamber department
     municipality programme centre party syndicate
-    """.split()
+    """
 )
 TYPES = SOFT_TYPES | HARD_TYPES
 
@@ -131,7 +135,9 @@ for _canon, _variants in {
     "ab": "aktiebolag aktiebolaget",
     "gmbh": "gesmbh",
     "foundation": "fundacion fundacao fondation fondazione stiftung stichting fundacja fundatia foundations",
-    "association": "asociacion associacao associazione verein vereniging forening stowarzyszenie asociatia assoc assn",
+    "association": (
+        "asociacion associacao associazione verein vereniging forening stowarzyszenie asociatia assoc assn"
+    ),
     "university": "universidad universidade universite universita universitat universiteit uniwersytet univ",
     "institute": "instituto institut istituto inst",
     "federation": "federacion federacao federazione foderation federatie",
@@ -182,32 +188,38 @@ for _canon, _variants in {
     for _v in _variants.split():
         _SYNONYMS[_v] = _canon
 
-STOPWORDS = normalize.STOPWORDS | frozenset(
+STOPWORDS = normalize.STOPWORDS | _words(
     """
     and para por pour fur fuer per dell della delle degli dello het een voor och og en au aux sur zu zum zur
     am im vom ve ile
-    """.split()
+    """
 )
 
 # Words shared by many unrelated organisations: they count, but for less.
-GENERIC = frozenset(
+GENERIC = _words(
     """
     service holding group international global management capital investment partner solution trading
-    enterprise consulting consultant industry technology system development national world resource
-    property venture associate commercial finance financial asset advisor advisory energy real estate
-    general company product project infrastructure construction logistics marketing media health care
-    healthcare education research agency network united american european asia pacific africa african
-    """.split()
-)
-_PLURAL_BASE = GENERIC | TYPES | frozenset(
+    enterprise consulting consultant industry technology system development national world resource property
+    venture associate commercial finance financial asset advisor advisory energy real estate general company
+    product project infrastructure construction logistics marketing media health care healthcare education
+    research agency network united american european asia pacific africa african
     """
-    nation brother engineer builder developer trader export import manufacturer supplier distributor store
-    market motor farm food equipment material chemical metal communication country government city
-    hotel restaurant school leisure sport friend child woman worker farmer citizen community village
-    settlement home building ventures
-    """.split()
 )
-_PLURALS = {(w[:-1] + "ies" if w.endswith("y") and w[-2:-1] not in "aeiou" else w + "s"): w for w in _PLURAL_BASE}
+_PLURAL_BASE = (
+    GENERIC
+    | TYPES
+    | _words(
+        """
+        nation brother engineer builder developer trader export import manufacturer supplier distributor store
+        market motor farm food equipment material chemical metal communication country government city hotel
+        restaurant school leisure sport friend child woman worker farmer citizen community village settlement
+        home building ventures
+        """
+    )
+)
+_PLURALS = {
+    (w[:-1] + "ies" if w.endswith("y") and w[-2:-1] not in "aeiou" else w + "s"): w for w in _PLURAL_BASE
+}
 _GENERIC_WEIGHT = 0.5
 _TYPE_WEIGHT = 0.5
 _SOFT_TYPE_ALONE = 0.98  # "X Foundation" vs "X": legal-form-like, nearly free to drop
@@ -219,36 +231,40 @@ _PLACE_CONFLICT = 0.5  # "Acme Kenya" vs "Acme Uganda"
 _PLACE_ALONE = 0.9  # "Acme Kenya" vs "Acme"
 _COUNTRY_CONFLICT = 0.8  # the records give different countries
 
-_ROMAN = frozenset("ii iii iv vi vii viii ix xi xii xiii xiv xv xvi xvii xviii xix xx".split())
-_NUMBER_WORDS = frozenset(
+_ROMAN = _words("ii iii iv vi vii viii ix xi xii xiii xiv xv xvi xvii xviii xix xx")
+_NUMBER_WORDS = _words(
     """
-    one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen
-    eighteen nineteen twenty thirty forty fifty hundred first second third fourth fifth sixth seventh eighth
-    ninth tenth
-    """.split()
+    one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    seventeen eighteen nineteen twenty thirty forty fifty hundred first second third fourth fifth sixth
+    seventh eighth ninth tenth
+    """
 )
 
-PUBLIC_MAIL_DOMAINS = frozenset(
+PUBLIC_MAIL_DOMAINS = _words(
     """
     gmail.com googlemail.com yahoo.com yahoo.fr yahoo.co.uk yahoo.es yahoo.de yahoo.it yahoo.co.in ymail.com
     hotmail.com hotmail.fr hotmail.co.uk hotmail.es hotmail.it hotmail.de outlook.com outlook.fr live.com
     live.fr msn.com aol.com icloud.com me.com mac.com mail.ru bk.ru list.ru inbox.ru yandex.ru yandex.com
     qq.com 163.com 126.com sina.com sohu.com gmx.de gmx.net gmx.com web.de t-online.de protonmail.com
-    proton.me orange.fr free.fr laposte.net wanadoo.fr sfr.fr libero.it virgilio.it tiscali.it rediffmail.com
-    mail.com zoho.com naver.com daum.net hanmail.net btinternet.com sky.com seznam.cz wp.pl o2.pl
-    interia.pl rocketmail.com tutanota.com fastmail.com
-    """.split()
+    proton.me orange.fr free.fr laposte.net wanadoo.fr sfr.fr libero.it virgilio.it tiscali.it
+    rediffmail.com mail.com zoho.com naver.com daum.net hanmail.net btinternet.com sky.com seznam.cz wp.pl
+    o2.pl interia.pl rocketmail.com tutanota.com fastmail.com
+    """
 )
 # Shared hosting and umbrella domains: many unrelated bodies live under them.
-SHARED_DOMAINS = frozenset(
+SHARED_DOMAINS = _words(
     """
-    google.com facebook.com linkedin.com twitter.com x.com instagram.com youtube.com wordpress.com blogspot.com
-    wixsite.com wix.com squarespace.com weebly.com github.io medium.com jimdo.com business.site tripod.com
-    yolasite.com webnode.com site123.me bit.ly linktr.ee sites.google.com canalblog.com over-blog.com
-    un.org europa.eu gov.uk gc.ca canada.ca gouv.fr service-public.fr usa.gov gob.es
-    """.split()
+    google.com facebook.com linkedin.com twitter.com x.com instagram.com youtube.com wordpress.com
+    blogspot.com wixsite.com wix.com squarespace.com weebly.com github.io medium.com jimdo.com business.site
+    tripod.com yolasite.com webnode.com site123.me bit.ly linktr.ee sites.google.com canalblog.com over-
+    blog.com un.org europa.eu gov.uk gc.ca canada.ca gouv.fr service-public.fr usa.gov gob.es
+    """
 )
-_SECOND_LEVEL = frozenset("co com org net gov go ac edu or ne gob gouv govt nic mil sch ltd plc int nhs web".split())
+_SECOND_LEVEL = _words(
+    """
+    co com org net gov go ac edu or ne gob gouv govt nic mil sch ltd plc int nhs web
+    """
+)
 
 _DATA_DIR = Path(__file__).with_name("data")
 
@@ -289,24 +305,24 @@ andhra pradesh haryana assam goa uttar
 bavaria bayern hessen saxony sachsen catalonia catalunya andalucia lombardia lombardy wales scotland
 england ireland
 """
-_NOT_PLACES = frozenset(
+_NOT_PLACES = _words(
     """
     republic united kingdom states state islands island democratic people peoples saint south north new
     federated plurinational bolivarian arab islamic union federation equatorial central african west east
-    western eastern american virgin british french territory territories outlying minor great northern
-    holy see sar and the of part province sint lao city guinea former yugoslav principality grand duchy
+    western eastern american virgin british french territory territories outlying minor great northern holy
+    see sar and the of part province sint lao city guinea former yugoslav principality grand duchy
     commonwealth cook marshall solomon christmas heard mcdonald turks caicos wallis futuna sao tome principe
     antigua barbuda trinidad tobago herzegovina nevis kitts lucia vincent grenadines helena ascension
     tristan cunha pierre miquelon svalbard jan mayen administrativa administrative aire alejada americaine
     americana arabe australe bajos britanica britanico britannique coast damerique dirlande democratica
-    democratique eloignee especial estado estados etat federados federe francaise francesa gran grande guinee
-    holandesa iles indico isla isle islamica islamique locean marin marino menore mineure neerlandaise nord
-    norte nouvelle nueva occidental ocean oceano paise parte partie pays pedro plurinacional populaire
-    popular region reino republica republique royaume sainte santo sede siege sandwich septentrionale
-    southern special speciale terre territoire territorio trinite unida unido unie verde vicente virgene
-    vierge lucie helene elena maarten martin barthelemy eustache eustaquio leona cabo costa jordan chad
-    phoenix florence reunion sierra salvador santiago saba dominique maurice tierra
-    """.split()
+    democratique eloignee especial estado estados etat federados federe francaise francesa gran grande
+    guinee holandesa iles indico isla isle islamica islamique locean marin marino menore mineure
+    neerlandaise nord norte nouvelle nueva occidental ocean oceano paise parte partie pays pedro
+    plurinacional populaire popular region reino republica republique royaume sainte santo sede siege
+    sandwich septentrionale southern special speciale terre territoire territorio trinite unida unido unie
+    verde vicente virgene vierge lucie helene elena maarten martin barthelemy eustache eustaquio leona cabo
+    costa jordan chad phoenix florence reunion sierra salvador santiago saba dominique maurice tierra
+    """
 )
 
 
@@ -387,7 +403,7 @@ def _fold(text: str) -> str:
 
 
 def _join_letters(words: list[str]) -> list[str]:
-    """"s a" → "sa", "u s a" → "usa": spaced abbreviations become one word."""
+    """ "s a" → "sa", "u s a" → "usa": spaced abbreviations become one word."""
     if not any(len(w) == 1 for w in words):
         return words
     out: list[str] = []
@@ -432,7 +448,13 @@ _SHOUTED = re.compile(r"^[A-Z][A-Z0-9&.\-]{1,9}$")
 # "Private", "Pvt", "Pty" are part of the legal form when they end the name or precede one.
 _LEGAL_PREFIXES = frozenset({"private", "pvt", "pty", "proprietary", "public"})
 # A misspelt legal form at the end of a name is still a legal form ("Lmited").
-_LONG_LEGAL = {"limited": "ltd", "incorporated": "inc", "corporation": "corp", "company": "co", "limitada": "ltd"}
+_LONG_LEGAL = {
+    "limited": "ltd",
+    "incorporated": "inc",
+    "corporation": "corp",
+    "company": "co",
+    "limitada": "ltd",
+}
 
 
 def _is_legal(word: str) -> bool:
@@ -441,12 +463,15 @@ def _is_legal(word: str) -> bool:
 
 def _private_typo(word: str) -> bool:
     limit = 2 if len(word) >= 6 else 1
-    return 5 <= len(word) <= 8 and word[0] == "p" and OSA.distance(word, "private", score_cutoff=limit) <= limit
+    return (
+        5 <= len(word) <= 8 and word[0] == "p" and OSA.distance(word, "private", score_cutoff=limit) <= limit
+    )
 
 
 def _legal_typo(word: str) -> bool:
     return len(word) >= 6 and any(
-        abs(len(word) - len(legal)) <= 1 and OSA.distance(word, legal, score_cutoff=1) <= 1 for legal in _LONG_LEGAL
+        abs(len(word) - len(legal)) <= 1 and OSA.distance(word, legal, score_cutoff=1) <= 1
+        for legal in _LONG_LEGAL
     )
 
 
@@ -466,9 +491,9 @@ def analyse_name(text: str) -> NameForm:
         w = words[i]
         if legal[i]:
             continue
-        if (w in _LEGAL_PREFIXES or _private_typo(w)) and (i == n - 1 or legal[i + 1]):
-            legal[i] = True
-        elif i >= n - 2 and _legal_typo(w):
+        if ((w in _LEGAL_PREFIXES or _private_typo(w)) and (i == n - 1 or legal[i + 1])) or (
+            i >= n - 2 and _legal_typo(w)
+        ):
             legal[i] = True
         else:
             break
@@ -495,7 +520,9 @@ def analyse_name(text: str) -> NameForm:
         joined="".join(tokens),
         initials="".join(w[0] for w in pre if not w.isdigit() and w not in series),
         numbers=frozenset(
-            t for t in tokens if t in _ROMAN or t in _NUMBER_WORDS or t in series or any(c.isdigit() for c in t)
+            t
+            for t in tokens
+            if len(t) == 1 or t in _ROMAN or t in _NUMBER_WORDS or any(c.isdigit() for c in t)
         ),
         places=frozenset(t for t in tokens if t in places),
         types=frozenset(t for t in tokens if t in TYPES),
@@ -504,7 +531,7 @@ def analyse_name(text: str) -> NameForm:
 
 
 def registrable_domain(url_or_email: str) -> str:
-    """"https://www.en.unesco.org/x" → "unesco.org"; "a@lands.go.ke" → "lands.go.ke"; public mail → ""."""
+    """ "https://www.en.unesco.org/x" → "unesco.org"; "a@lands.go.ke" → "lands.go.ke"; public mail → ""."""
     domain = normalize.web_domain(url_or_email).strip(".")
     if not domain or "." not in domain or domain.replace(".", "").isdigit():
         return ""
@@ -613,16 +640,17 @@ def _fuzzy_equal(a: str, b: str) -> bool:
     return OSA.distance(a, b, score_cutoff=limit) <= limit
 
 
+def _without(form: NameForm, ignore: frozenset[str]) -> tuple[Sequence[str], Sequence[str], Sequence[float]]:
+    if not ignore:
+        return form.tokens, form.raw, form.weights
+    keep = [i for i, t in enumerate(form.tokens) if t not in ignore]
+    return [form.tokens[i] for i in keep], [form.raw[i] for i in keep], [form.weights[i] for i in keep]
+
+
 def _aligned_dice(a: NameForm, b: NameForm, ignore: frozenset[str] = frozenset()) -> float:
     """Weighted Dice coefficient over tokens: exact matches, then typos, then words run together."""
-    if ignore:
-        keep_a = [i for i, t in enumerate(a.tokens) if t not in ignore]
-        keep_b = [j for j, t in enumerate(b.tokens) if t not in ignore]
-        left, lraw, wl = ([a.tokens[i] for i in keep_a], [a.raw[i] for i in keep_a], [a.weights[i] for i in keep_a])
-        right, rraw, wr = ([b.tokens[j] for j in keep_b], [b.raw[j] for j in keep_b], [b.weights[j] for j in keep_b])
-    else:
-        left, lraw, wl = a.tokens, a.raw, a.weights
-        right, rraw, wr = b.tokens, b.raw, b.weights
+    left, lraw, wl = _without(a, ignore)
+    right, rraw, wr = _without(b, ignore)
     total = sum(wl) + sum(wr)
     if total == 0:
         return 0.0
@@ -664,11 +692,10 @@ def name_similarity(a: NameForm, b: NameForm) -> float:
     if a.key == b.key:
         return 1.0
     # A soft kind word on one side only ("X Foundation" / "X") is nearly a legal form: compare without it.
-    lone_soft = (a.types | b.types) if bool(a.types) != bool(b.types) and (a.types | b.types) <= SOFT_TYPES else None
-    if a.joined == b.joined:
-        score = 0.97
-    else:
-        score = _aligned_dice(a, b, ignore=lone_soft or frozenset())
+    lone_soft = (
+        (a.types | b.types) if bool(a.types) != bool(b.types) and (a.types | b.types) <= SOFT_TYPES else None
+    )
+    score = 0.97 if a.joined == b.joined else _aligned_dice(a, b, ignore=lone_soft or frozenset())
     if score < 0.9 and min(len(a.joined), len(b.joined)) >= 10:
         joined = OSA.normalized_similarity(a.joined, b.joined)
         if joined >= 0.9:
@@ -699,6 +726,17 @@ def _acronym_score(a: Profile, b: Profile) -> float:
     return best
 
 
+def _shared_domains(a: Profile, b: Profile) -> list[str]:
+    codes: list[str] = []
+    if a.web_domain and a.web_domain == b.web_domain:
+        codes.append(WEB_DOMAIN)
+    if (a.email_domain and a.email_domain in (b.web_domain, b.email_domain)) or (
+        b.email_domain and b.email_domain in (a.web_domain, a.email_domain)
+    ):
+        codes.append(EMAIL_DOMAIN)
+    return codes
+
+
 def score(a: Profile, b: Profile) -> Match:
     """How likely two profiles are the same organisation, with the reasons."""
     reasons: list[str] = []
@@ -723,16 +761,9 @@ def score(a: Profile, b: Profile) -> Match:
             acronym -= 0.05
         total = max(total, acronym * country_factor)
         reasons.append(ACRONYM)
-    for mine, theirs, code in (
-        (a.web_domain, b.web_domain, WEB_DOMAIN),
-        (a.email_domain, b.email_domain, EMAIL_DOMAIN),
-        (a.web_domain, b.email_domain, EMAIL_DOMAIN),
-        (a.email_domain, b.web_domain, EMAIL_DOMAIN),
-    ):
-        if mine and mine == theirs:
-            total = max(total, (0.93 if best_name >= 0.3 else 0.9) * (0.92 if country_conflict else 1.0))
-            if code not in reasons:
-                reasons.append(code)
+    for code in _shared_domains(a, b):
+        total = max(total, (0.93 if best_name >= 0.3 else 0.9) * (0.92 if country_conflict else 1.0))
+        reasons.append(code)
     if a.registration and a.registration == b.registration:
         total = max(total, 0.7 if country_conflict else 0.99)
         reasons.append(REGISTRATION)
@@ -773,6 +804,7 @@ class Cluster:
 # Per record, the rarest keys it shares with others are used to find its candidates ("prefix filtering"):
 # two records of one organisation nearly always share one of their rarer keys.
 PROBE_KEYS = 6
+MIN_LINKS = 2
 # Strong keys (same whole name, domain, registration number, acronym) held by few records always count.
 _STRONG_DF = {"n": 50, "d": 50, "r": 50, "a": 20}
 
@@ -811,7 +843,7 @@ def find_pairs(
     total = len(records)
     profiles = [r if isinstance(r, Profile) else profile(r) for r in records]
     postings: dict[str, list[int]] = defaultdict(list)
-    record_keys: list[set[str]] = []
+    record_keys: list[set[str]] = []  # every key of each record
     for index, p in enumerate(profiles):
         keys = blocking_keys(p)
         record_keys.append(keys)
@@ -819,41 +851,62 @@ def find_pairs(
             postings[key].append(index)
     cap = max_key_df or max(50, min(500, total // 200))
     df = {k: len(v) for k, v in postings.items()}
-    chosen = [frozenset(k for k in probe_keys(keys, df.__getitem__, cap) if df[k] > 1) for keys in record_keys]
+    chosen = [
+        frozenset(k for k in probe_keys(keys, df.__getitem__, cap) if df[k] > 1) for keys in record_keys
+    ]
     weights = {k: key_weight(k, n, total) for k, n in df.items() if 1 < n <= cap}
-    found: dict[tuple[int, int], Pair] = {}
+    found: list[Pair] = []
+    compared: set[int] = set()
     step = max(1, total // 100)
-    for index, keys in enumerate(chosen):
-        shared: dict[int, float] = defaultdict(float)
-        sure: set[int] = set()
-        for key in keys:
-            weight = weights[key]
-            strong = is_sure_key(key, df[key])
-            for other in postings[key]:
-                if other == index or (other < index and key in chosen[other]):
-                    continue  # the other record looked through this key already
-                shared[other] += weight
-                if strong:
-                    sure.add(other)
-        if shared:
-            ranked = sorted((o for o in shared if o not in sure), key=lambda o: -shared[o])[:per_record]
-            mine = profiles[index]
-            for other in sorted(sure) + ranked:
-                pair_key = (index, other) if index < other else (other, index)
-                if pair_key in found:
-                    continue
-                theirs = profiles[other]
-                if skip is not None and skip(mine.record.id, theirs.record.id):
-                    continue
-                match = score(mine, theirs)
-                if match.score >= threshold:
-                    first, second = profiles[pair_key[0]], profiles[pair_key[1]]
-                    found[pair_key] = Pair(first.record.id, second.record.id, match.score, match.reasons)
+    for index, probe in enumerate(chosen):
+        mine = profiles[index]
+        for other in _shortlist(
+            index, probe, postings=postings, weights=weights, df=df, per_record=per_record
+        ):
+            first, second = (index, other) if index < other else (other, index)
+            if first * total + second in compared:
+                continue
+            compared.add(first * total + second)
+            theirs = profiles[other]
+            if skip is not None and skip(mine.record.id, theirs.record.id):
+                continue
+            match = score(mine, theirs)
+            if match.score >= threshold:
+                found.append(
+                    Pair(profiles[first].record.id, profiles[second].record.id, match.score, match.reasons)
+                )
         if progress is not None and (index % step == 0 or index == total - 1):
             progress(index + 1, total)
-    pairs = list(found.values())
-    pairs.sort(key=lambda p: (-p.score, str(p.a), str(p.b)))
-    return pairs
+    found.sort(key=lambda p: (-p.score, str(p.a), str(p.b)))
+    return found
+
+
+def _shortlist(
+    index: int,
+    keys: frozenset[str],
+    *,
+    postings: dict[str, list[int]],
+    weights: dict[str, float],
+    df: dict[str, int],
+    per_record: int,
+) -> list[int]:
+    """The records one record is compared with: all sharing a rare or strong key with it, then those
+    sharing the most weight (and at least two of its probe keys), at most `per_record` of them."""
+    shared: dict[int, float] = defaultdict(float)
+    links: dict[int, int] = defaultdict(int)
+    sure: set[int] = set()
+    for key in keys:
+        weight = weights[key]
+        strong = is_sure_key(key, df[key])
+        for other in postings[key]:
+            if other != index:
+                shared[other] += weight
+                links[other] += 1
+                if strong:
+                    sure.add(other)
+    need = min(MIN_LINKS, len(keys))
+    ranked = sorted((o for o in shared if o not in sure and links[o] >= need), key=lambda o: -shared[o])
+    return sorted(sure) + ranked[:per_record]
 
 
 def clusters_from_pairs(pairs: Iterable[Pair]) -> list[Cluster]:

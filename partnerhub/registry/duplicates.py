@@ -78,7 +78,7 @@ def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
 
 
 # The lookups below run on every save of the partner form: plain SQL, because building ORM queries costs
-# more than running them here.
+# more than running them here. Only table names (from the models) and placeholders go into the text.
 def _sql(query: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(query, params)
@@ -95,7 +95,10 @@ def _record_rows(ids: Iterable[int]) -> list[dedupe.Record]:
     out: list[dedupe.Record] = []
     partner, alt = Partner._meta.db_table, PartnerName._meta.db_table
     for chunk in _chunks(ids):
-        for pid, name in _sql(f"SELECT partner_id, name FROM {alt} WHERE partner_id IN ({_marks(len(chunk))})", chunk):
+        for pid, name in _sql(
+            f"SELECT partner_id, name FROM {alt} WHERE partner_id IN ({_marks(len(chunk))})",  # noqa: S608
+            chunk,
+        ):
             names[pid].append(name)
         rows = _sql(
             "SELECT id, name, acronym, website, email, registration_number, country_id "  # noqa: S608
@@ -103,8 +106,16 @@ def _record_rows(ids: Iterable[int]) -> list[dedupe.Record]:
             chunk,
         )
         out.extend(
-            dedupe.Record(id=pk, name=name, acronym=acronym, alt_names=tuple(names.get(pk, ())), website=website,
-                          email=email, registration_number=reg, country=country or "")
+            dedupe.Record(
+                id=pk,
+                name=name,
+                acronym=acronym,
+                alt_names=tuple(names.get(pk, ())),
+                website=website,
+                email=email,
+                registration_number=reg,
+                country=country or "",
+            )
             for pk, name, acronym, website, email, reg, country in rows
         )
     return out
@@ -125,7 +136,8 @@ def _key_counts(keys: Iterable[str]) -> dict[str, int]:
     table = DuplicateKey._meta.db_table
     for chunk in _chunks(sorted(set(keys))):
         rows = _sql(
-            f'SELECT "key", COUNT(*) FROM {table} WHERE "key" IN ({_marks(len(chunk))}) GROUP BY "key"', chunk  # noqa: S608
+            f'SELECT "key", COUNT(*) FROM {table} WHERE "key" IN ({_marks(len(chunk))}) GROUP BY "key"',  # noqa: S608
+            chunk,
         )
         counts.update({key: int(n) for key, n in rows})
     return counts
@@ -156,8 +168,8 @@ def _shortlist_sql(keys: set[str], excluded: set[int]) -> list[int]:
         params += skip
         rows = _sql(
             f'SELECT partner_id, SUM(CASE "key" {cases} ELSE 0 END) AS w FROM {table} '  # noqa: S608
-            f'WHERE "key" IN ({_marks(len(other_keys))}){not_in} GROUP BY partner_id ORDER BY w DESC, partner_id '
-            f"LIMIT {CANDIDATE_POOL}",
+            f'WHERE "key" IN ({_marks(len(other_keys))}){not_in} '
+            f"GROUP BY partner_id ORDER BY w DESC, partner_id LIMIT {CANDIDATE_POOL}",
             params,
         )
         ranked = [pid for pid, _w in rows]
@@ -165,7 +177,7 @@ def _shortlist_sql(keys: set[str], excluded: set[int]) -> list[int]:
 
 
 class _Blocking:
-    """The same shortlists as `_shortlist_sql` for many probes at once, from postings fetched in a few queries."""
+    """The shortlists of `_shortlist_sql` for many probes at once, from postings fetched in a few queries."""
 
     def __init__(self, keys: Iterable[str]) -> None:
         self.counts = _key_counts(keys)
@@ -205,12 +217,28 @@ def _not_duplicates_of(ids: Iterable[int]) -> set[int]:
     return {b if a in ids else a for a, b in rows}
 
 
-def _probe(*, name: str, acronym: str = "", alt_names: Iterable[str] = (), website: str = "", email: str = "",
-           registration_number: str = "", country: str | None = None) -> dedupe.Profile:
-    return dedupe.profile(dedupe.Record(
-        id=None, name=name, acronym=acronym, alt_names=tuple(n for n in alt_names if n), website=website,
-        email=email, registration_number=registration_number, country=(country or "").upper(),
-    ))
+def _probe(
+    *,
+    name: str,
+    acronym: str = "",
+    alt_names: Iterable[str] = (),
+    website: str = "",
+    email: str = "",
+    registration_number: str = "",
+    country: str | None = None,
+) -> dedupe.Profile:
+    return dedupe.profile(
+        dedupe.Record(
+            id=None,
+            name=name,
+            acronym=acronym,
+            alt_names=tuple(n for n in alt_names if n),
+            website=website,
+            email=email,
+            registration_number=registration_number,
+            country=(country or "").upper(),
+        )
+    )
 
 
 def match_records(
@@ -229,7 +257,9 @@ def match_records(
     excluded = set(exclude_ids)
     excluded |= _not_duplicates_of(excluded)
     shortlists = [blocking.shortlist(keys, excluded) for keys in keysets]
-    known = {r.id: dedupe.profile(r) for r in _record_rows(sorted({pid for ids in shortlists for pid in ids}))}
+    known = {
+        r.id: dedupe.profile(r) for r in _record_rows(sorted({pid for ids in shortlists for pid in ids}))
+    }
     results: list[list[tuple[int, float, tuple[str, ...]]]] = []
     for probe, ids in zip(probes, shortlists, strict=True):
         scored = []
@@ -260,8 +290,15 @@ def candidates_for(
 
     Partners in `exclude_ids` (the record being edited) and those already decided "not a duplicate" of
     them are left out, as are records merged away."""
-    probe = _probe(name=name, acronym=acronym, alt_names=alt_names, website=website, email=email,
-                   registration_number=registration_number, country=country)
+    probe = _probe(
+        name=name,
+        acronym=acronym,
+        alt_names=alt_names,
+        website=website,
+        email=email,
+        registration_number=registration_number,
+        country=country,
+    )
     keys = dedupe.blocking_keys(probe)
     if not keys:
         return []
@@ -279,15 +316,19 @@ def candidates_for(
         return []
     partners = Partner.objects.select_related("country").in_bulk([pid for _s, pid, _r in scored])
     contacts: dict[int, list[str]] = defaultdict(list)
-    for role in ContactRole.objects.filter(partner_id__in=list(partners), end_date__isnull=True).select_related(
-        "contact"
-    ):
+    for role in ContactRole.objects.filter(
+        partner_id__in=list(partners), end_date__isnull=True
+    ).select_related("contact"):
         if not role.contact.erased_at:
             contacts[role.partner_id].append(role.contact.full_name)
     return [
         Candidate(
-            partner=partners[pid], score=score, reasons=reason_labels(codes) or [_("similar name")], codes=list(codes),
-            contacts=contacts.get(pid, [])[:3], last_activity=partners[pid].updated_at,
+            partner=partners[pid],
+            score=score,
+            reasons=reason_labels(codes) or [_("similar name")],
+            codes=list(codes),
+            contacts=contacts.get(pid, [])[:3],
+            last_activity=partners[pid].updated_at,
         )
         for score, pid, codes in scored
         if pid in partners
@@ -311,7 +352,9 @@ def is_not_duplicate(a: int, b: int) -> bool:
 
 
 @transaction.atomic
-def mark_not_duplicate(*, actor: Any, partner_a: Partner, partner_b: Partner, reason: str = "") -> NotDuplicate:
+def mark_not_duplicate(
+    *, actor: Any, partner_a: Partner, partner_b: Partner, reason: str = ""
+) -> NotDuplicate:
     """Remember that two partners are different organisations, so they are not proposed again."""
     if not can_use_registry(actor):
         raise NotAllowed(_("Only UN-Habitat staff can decide about duplicates."))
@@ -319,8 +362,12 @@ def mark_not_duplicate(*, actor: Any, partner_a: Partner, partner_b: Partner, re
         raise ValidationFailed({"partner_b": [_("Choose two different partners.")]})
     low, high = sorted((partner_a, partner_b), key=lambda p: p.pk)
     decision, created = NotDuplicate.objects.get_or_create(
-        partner_a=low, partner_b=high,
-        defaults={"decided_by": actor if getattr(actor, "pk", None) else None, "reason": reason.strip()[:300]},
+        partner_a=low,
+        partner_b=high,
+        defaults={
+            "decided_by": actor if getattr(actor, "pk", None) else None,
+            "reason": reason.strip()[:300],
+        },
     )
     if created:
         audit("registry.partner.not_duplicate", target=low, after={"other": high.pk}, note=reason.strip())
@@ -330,11 +377,17 @@ def mark_not_duplicate(*, actor: Any, partner_a: Partner, partner_b: Partner, re
 # --- Merge ----------------------------------------------------------------------------------------
 
 MERGE_FIELDS = services.PARTNER_FIELDS
-_NAME_FIELDS = {"name", "acronym"}
+
+
+def partner_field(name: str) -> models.Field[Any, Any]:
+    """A concrete field of Partner (the merge fields are all concrete)."""
+    model_field = Partner._meta.get_field(name)
+    assert isinstance(model_field, models.Field)
+    return model_field
 
 
 def _attname(name: str) -> str:
-    return Partner._meta.get_field(name).attname
+    return partner_field(name).attname
 
 
 def _state(partner: Partner) -> dict[str, Any]:
@@ -345,7 +398,7 @@ def _state(partner: Partner) -> dict[str, Any]:
 
 
 def _restore(partner: Partner, name: str, value: Any) -> None:
-    model_field = Partner._meta.get_field(name)
+    model_field = partner_field(name)
     if isinstance(model_field, models.ForeignKey):
         setattr(partner, model_field.attname, value)
     else:
@@ -383,9 +436,12 @@ def _unique_sets(model: type[models.Model], fk: models.Field[Any, Any]) -> list[
         if fk.name in together:
             groups.append(list(together))
     for constraint in model._meta.constraints:
-        if isinstance(constraint, models.UniqueConstraint) and constraint.fields and constraint.condition is None:
-            if fk.name in constraint.fields:
-                groups.append(list(constraint.fields))
+        if (
+            isinstance(constraint, models.UniqueConstraint)
+            and constraint.condition is None
+            and fk.name in (constraint.fields or ())
+        ):
+            groups.append(list(constraint.fields))
     return groups
 
 
@@ -420,6 +476,137 @@ def _folded_names(partner: Partner) -> set[str]:
     return {normalize.fold(n) for n in names if n}
 
 
+def _check_merge(actor: Any, survivor: Partner, absorbed: Partner, choices: Mapping[str, str]) -> None:
+    if not can_merge_partners(actor):
+        raise NotAllowed(_("Only the Partnerships and Local Government Unit can merge partners."))
+    if survivor.pk == absorbed.pk:
+        raise ValidationFailed({"absorbed": [_("A partner cannot be merged into itself.")]})
+    bad = {k for k, v in choices.items() if k not in MERGE_FIELDS or v not in ("survivor", "absorbed")}
+    if bad:
+        raise ValidationFailed(
+            {"choices": [_("Unknown choice for: %(fields)s") % {"fields": ", ".join(sorted(bad))}]}
+        )
+
+
+def _take_fields(s: Partner, a: Partner, choices: Mapping[str, str]) -> None:
+    for name, side in choices.items():
+        if side == "absorbed":
+            setattr(s, _attname(name), getattr(a, _attname(name)))
+    if s.parent_id == a.pk:  # the survivor was a branch of the absorbed record: take its headquarters
+        s.parent_id = a.parent_id if a.parent_id != s.pk else None
+    if s.parent_id and s.pk in _ancestors(s.parent_id):
+        raise ValidationFailed(
+            {"parent": [_("A partner cannot be its own headquarters, directly or through others.")]}
+        )
+    services._full_clean(s, exclude=["search_text", "name_key"])
+    s.save()
+
+
+def _clashes(model: type[models.Model], fk: models.ForeignKey[Any, Any], pk: int, target: int) -> bool:
+    """Would pointing this row at `target` break one of the model's unique constraints?"""
+    for group in _unique_sets(model, fk):
+        others = [getattr(model._meta.get_field(f), "attname", f) for f in group if f != fk.name]
+        values = model._base_manager.filter(pk=pk).values(*others)
+        lookup = {**(values[0] if values else {}), fk.attname: target}
+        if model._base_manager.filter(**lookup).exclude(pk=pk).exists():
+            return True
+    return False
+
+
+def _move_generic(s: Partner, a: Partner, log: dict[str, Any]) -> None:
+    """Every foreign key to Partner, in this app and in apps added later; rows that would break a unique
+    constraint (or make a headquarters loop) stay with the absorbed record, and are listed."""
+    survivor_ancestors = _ancestors(s.pk)
+    for model, fk in _generic_relations():
+        rows = list(model._base_manager.filter(**{fk.attname: a.pk}).values_list("pk", flat=True))
+        movable: list[int] = []
+        kept: list[int] = []
+        for pk in rows:
+            loop = model is Partner and fk.name == "parent" and pk in survivor_ancestors
+            (kept if loop or _clashes(model, fk, pk, s.pk) else movable).append(pk)
+        _set_fk(model, movable, fk.attname, s.pk)
+        if movable:
+            log["moved"].append({"model": _label(model), "field": fk.attname, "pks": movable})
+        if kept:
+            log["kept"].append({"model": _label(model), "field": fk.attname, "pks": kept})
+
+
+def _move_relationships(s: Partner, a: Partner, log: dict[str, Any]) -> None:
+    """Both directions; drop those that would link the survivor to itself or repeat one it has."""
+    for rel in Relationship.objects.filter(Q(source=a) | Q(target=a)).order_by("pk"):
+        source = s.pk if rel.source_id == a.pk else rel.source_id
+        target = s.pk if rel.target_id == a.pk else rel.target_id
+        repeat = (
+            Relationship.objects.filter(
+                source_id=source, kind=rel.kind, target_id=target, start_date=rel.start_date
+            )
+            .exclude(pk=rel.pk)
+            .exists()
+        )
+        if source == target or repeat:
+            log["relationships"]["dropped"].append(
+                {
+                    "pk": rel.pk,
+                    "source": rel.source_id,
+                    "kind": rel.kind,
+                    "target": rel.target_id,
+                    "start_date": to_jsonable(rel.start_date),
+                    "end_date": to_jsonable(rel.end_date),
+                    "note": rel.note,
+                    "created_at": to_jsonable(rel.created_at),
+                    "why": "self" if source == target else "repeat",
+                }
+            )
+            rel.delete()
+        else:
+            log["relationships"]["moved"].append(
+                {"pk": rel.pk, "source": rel.source_id, "target": rel.target_id}
+            )
+            rel.source_id, rel.target_id = source, target
+            rel.save(update_fields=["source", "target"])
+
+
+def _move_not_duplicates(s: Partner, a: Partner, log: dict[str, Any]) -> None:
+    """ "Not a duplicate" decisions follow the organisation; one about the pair itself, or a repeat, goes."""
+    for row in NotDuplicate.objects.filter(Q(partner_a=a) | Q(partner_b=a)).order_by("pk"):
+        other = row.partner_b_id if row.partner_a_id == a.pk else row.partner_a_id
+        low, high = sorted((s.pk, other))
+        entry: dict[str, Any] = {"pk": row.pk, "a": row.partner_a_id, "b": row.partner_b_id}
+        if other == s.pk or NotDuplicate.objects.filter(partner_a_id=low, partner_b_id=high).exists():
+            entry.update(
+                decided_by=row.decided_by_id, decided_at=to_jsonable(row.decided_at), reason=row.reason
+            )
+            log["not_duplicates"]["dropped"].append(entry)
+            row.delete()
+        else:
+            log["not_duplicates"]["moved"].append(entry)
+            NotDuplicate.objects.filter(pk=row.pk).update(partner_a_id=low, partner_b_id=high)
+
+
+def _union_m2m(s: Partner, a: Partner, log: dict[str, Any]) -> None:
+    for m2m in ("other_categories", "tags"):
+        mine = set(getattr(s, m2m).values_list("pk", flat=True))
+        theirs = set(getattr(a, m2m).values_list("pk", flat=True))
+        primary = {s.primary_category_id} if m2m == "other_categories" else set()
+        added, removed = sorted(theirs - mine - primary), sorted(primary & mine)
+        if added:
+            getattr(s, m2m).add(*added)
+        if removed:
+            getattr(s, m2m).remove(*removed)
+        log["m2m"][m2m] = {"added": added, "removed": removed}
+
+
+def _keep_names(s: Partner, texts: Iterable[str], log: dict[str, Any]) -> None:
+    """Names that are no longer a main name become alternative names of the survivor."""
+    known = _folded_names(s) | {normalize.fold(s.acronym)}
+    for text in texts:
+        key = normalize.fold(text) if text else ""
+        if key and key not in known:
+            created = PartnerName.objects.create(partner=s, name=text, kind=NameKind.ALTERNATIVE)
+            log["created_names"].append(created.pk)
+            known.add(key)
+
+
 @transaction.atomic
 def partners_merge(
     *,
@@ -431,13 +618,7 @@ def partners_merge(
 ) -> MergeRecord:
     """Merge `absorbed` into `survivor`: chosen field values, every related record re-pointed, names kept as
     alternative names; the absorbed record is archived and redirects. `merge_revert` undoes it."""
-    if not can_merge_partners(actor):
-        raise NotAllowed(_("Only the Partnerships and Local Government Unit can merge partners."))
-    if survivor.pk == absorbed.pk:
-        raise ValidationFailed({"absorbed": [_("A partner cannot be merged into itself.")]})
-    bad = {k for k, v in choices.items() if k not in MERGE_FIELDS or v not in ("survivor", "absorbed")}
-    if bad:
-        raise ValidationFailed({"choices": [_("Unknown choice for: %(fields)s") % {"fields": ", ".join(sorted(bad))}]})
+    _check_merge(actor, survivor, absorbed, choices)
     locked = Partner.objects.select_for_update().in_bulk([survivor.pk, absorbed.pk])
     if len(locked) != 2:
         raise ValidationFailed({"absorbed": [_("One of the records no longer exists.")]})
@@ -449,100 +630,22 @@ def partners_merge(
 
     survivor_before, absorbed_before = _state(s), _state(a)
     old_name, old_acronym = s.name, s.acronym
-    for name, side in choices.items():
-        if side == "absorbed":
-            setattr(s, _attname(name), getattr(a, _attname(name)))
-    if s.parent_id == a.pk:  # the survivor was a branch of the absorbed record: take its headquarters
-        s.parent_id = a.parent_id if a.parent_id != s.pk else None
-    if s.parent_id and s.pk in _ancestors(s.parent_id):
-        raise ValidationFailed({"parent": [_("A partner cannot be its own headquarters, directly or through others.")]})
-    services._full_clean(s, exclude=["search_text", "name_key"])
-    s.save()
+    _take_fields(s, a, choices)
     survivor_after = _state(s)
-
-    log: dict[str, Any] = {"moved": [], "kept": [], "created_names": [], "relationships": {"moved": [], "dropped": []},
-                           "not_duplicates": {"moved": [], "dropped": []}, "m2m": {}, "survivor_after": survivor_after}
-
-    # Every foreign key to Partner, in this app and in apps added later.
-    survivor_ancestors = _ancestors(s.pk)
-    for model, fk in _generic_relations():
-        rows = list(model._base_manager.filter(**{fk.attname: a.pk}).values_list("pk", flat=True))
-        if not rows:
-            continue
-        movable: list[int] = []
-        kept: list[int] = []
-        groups = _unique_sets(model, fk)
-        for pk in rows:
-            if model is Partner and fk.name == "parent" and pk in survivor_ancestors:
-                kept.append(pk)  # re-pointing would make a headquarters loop
-                continue
-            clash = False
-            for group in groups:
-                others = [f for f in group if f != fk.name]
-                values = model._base_manager.filter(pk=pk).values(*[model._meta.get_field(f).attname for f in others])
-                lookup = {**(values[0] if values else {}), fk.attname: s.pk}
-                if model._base_manager.filter(**lookup).exclude(pk=pk).exists():
-                    clash = True
-                    break
-            (kept if clash else movable).append(pk)
-        _set_fk(model, movable, fk.attname, s.pk)
-        if movable:
-            log["moved"].append({"model": _label(model), "field": fk.attname, "pks": movable})
-        if kept:
-            log["kept"].append({"model": _label(model), "field": fk.attname, "pks": kept})
-
-    # Relationships in both directions: drop those that would link the survivor to itself or repeat one.
-    for rel in Relationship.objects.filter(Q(source=a) | Q(target=a)).order_by("pk"):
-        source = s.pk if rel.source_id == a.pk else rel.source_id
-        target = s.pk if rel.target_id == a.pk else rel.target_id
-        repeat = Relationship.objects.filter(
-            source_id=source, kind=rel.kind, target_id=target, start_date=rel.start_date
-        ).exclude(pk=rel.pk).exists()
-        if source == target or repeat:
-            log["relationships"]["dropped"].append({
-                "pk": rel.pk, "source": rel.source_id, "kind": rel.kind, "target": rel.target_id,
-                "start_date": to_jsonable(rel.start_date), "end_date": to_jsonable(rel.end_date), "note": rel.note,
-                "created_at": to_jsonable(rel.created_at), "why": "self" if source == target else "repeat",
-            })
-            rel.delete()
-        else:
-            log["relationships"]["moved"].append({"pk": rel.pk, "source": rel.source_id, "target": rel.target_id})
-            rel.source_id, rel.target_id = source, target
-            rel.save(update_fields=["source", "target"])
-
-    # "Not a duplicate" decisions follow the organisation.
-    for row in NotDuplicate.objects.filter(Q(partner_a=a) | Q(partner_b=a)).order_by("pk"):
-        other = row.partner_b_id if row.partner_a_id == a.pk else row.partner_a_id
-        low, high = sorted((s.pk, other))
-        entry = {"pk": row.pk, "a": row.partner_a_id, "b": row.partner_b_id}
-        if other == s.pk or NotDuplicate.objects.filter(partner_a_id=low, partner_b_id=high).exists():
-            entry.update(decided_by=row.decided_by_id, decided_at=to_jsonable(row.decided_at), reason=row.reason)
-            log["not_duplicates"]["dropped"].append(entry)
-            row.delete()
-        else:
-            log["not_duplicates"]["moved"].append(entry)
-            NotDuplicate.objects.filter(pk=row.pk).update(partner_a_id=low, partner_b_id=high)
-
-    # Categories and tags: the union.
-    for m2m in ("other_categories", "tags"):
-        mine = set(getattr(s, m2m).values_list("pk", flat=True))
-        theirs = set(getattr(a, m2m).values_list("pk", flat=True))
-        added = sorted(theirs - mine - ({s.primary_category_id} if m2m == "other_categories" else set()))
-        removed = sorted({s.primary_category_id} & mine) if m2m == "other_categories" else []
-        if added:
-            getattr(s, m2m).add(*added)
-        if removed:
-            getattr(s, m2m).remove(*removed)
-        log["m2m"][m2m] = {"added": added, "removed": removed}
-
-    # Names that are no longer a main name become alternative names of the survivor.
-    known = _folded_names(s) | {normalize.fold(s.acronym)}
-    for text in (a.name, old_name, a.acronym, old_acronym):
-        key = normalize.fold(text) if text else ""
-        if key and key not in known:
-            created = PartnerName.objects.create(partner=s, name=text, kind=NameKind.ALTERNATIVE)
-            log["created_names"].append(created.pk)
-            known.add(key)
+    log: dict[str, Any] = {
+        "moved": [],
+        "kept": [],
+        "created_names": [],
+        "relationships": {"moved": [], "dropped": []},
+        "not_duplicates": {"moved": [], "dropped": []},
+        "m2m": {},
+        "survivor_after": survivor_after,
+    }
+    _move_generic(s, a, log)
+    _move_relationships(s, a, log)
+    _move_not_duplicates(s, a, log)
+    _union_m2m(s, a, log)
+    _keep_names(s, (a.name, old_name, a.acronym, old_acronym), log)
 
     a.status = PartnerStatus.ARCHIVED
     a.merged_into = s
@@ -551,19 +654,125 @@ def partners_merge(
     services.partner_refresh_index(s)
 
     record = MergeRecord.objects.create(
-        survivor=s, absorbed=a, chosen_fields=dict(choices), survivor_before=survivor_before,
-        absorbed_before=absorbed_before, repointed=log, merged_by=actor if getattr(actor, "pk", None) else None,
+        survivor=s,
+        absorbed=a,
+        chosen_fields=dict(choices),
+        survivor_before=survivor_before,
+        absorbed_before=absorbed_before,
+        repointed=log,
+        merged_by=actor if getattr(actor, "pk", None) else None,
     )
-    changed = {k: [survivor_before[k], survivor_after[k]] for k in MERGE_FIELDS if survivor_before[k] != survivor_after[k]}
+    changed = [k for k in MERGE_FIELDS if survivor_before[k] != survivor_after[k]]
     moved_counts = {f"{m['model']}.{m['field']}": len(m["pks"]) for m in log["moved"]}
     audit(
-        "registry.partner.merge", target=s,
-        before={k: v[0] for k, v in changed.items()},
-        after={"absorbed": a.pk, "merge": record.pk, **{k: v[1] for k, v in changed.items()}, "moved": moved_counts},
+        "registry.partner.merge",
+        target=s,
+        before={k: survivor_before[k] for k in changed},
+        after={
+            "absorbed": a.pk,
+            "merge": record.pk,
+            **{k: survivor_after[k] for k in changed},
+            "moved": moved_counts,
+        },
     )
-    audit("registry.partner.merge", target=a, before={"status": absorbed_before["status"]},
-          after={"status": a.status, "merged_into": s.pk, "merge": record.pk})
+    audit(
+        "registry.partner.merge",
+        target=a,
+        before={"status": absorbed_before["status"]},
+        after={"status": a.status, "merged_into": s.pk, "merge": record.pk},
+    )
     return record
+
+
+def _restore_fields(s: Partner, merge: MergeRecord) -> list[str]:
+    """Put back the survivor's own values, except where someone changed the field since; returns those."""
+    after = (merge.repointed or {}).get("survivor_after", {})
+    kept_changes: list[str] = []
+    for name in MERGE_FIELDS:
+        before_value = merge.survivor_before.get(name)
+        if name not in after or after[name] == before_value:
+            continue
+        if to_jsonable(getattr(s, _attname(name))) == after[name]:
+            _restore(s, name, before_value)
+        else:
+            kept_changes.append(name)
+    s.save()
+    return kept_changes
+
+
+def _quietly(what: str, merge: MergeRecord, pk: int, action: Any) -> None:
+    """Run one restoring step in a savepoint; a row that cannot come back (an equal one exists) is logged."""
+    try:
+        with transaction.atomic():
+            action()
+    except IntegrityError:
+        logger.info("merge %s: %s %s not restored (an equal one exists)", merge.pk, what, pk)
+
+
+def _restore_relationship(entry: dict[str, Any]) -> None:
+    Relationship(
+        pk=entry["pk"],
+        source_id=entry["source"],
+        kind=entry["kind"],
+        target_id=entry["target"],
+        start_date=entry["start_date"],
+        end_date=entry["end_date"],
+        note=entry["note"],
+        created_at=entry.get("created_at") or timezone.now(),
+    ).save()
+
+
+def _relationship_back(entry: dict[str, Any]) -> None:
+    rel = Relationship.objects.filter(pk=entry["pk"]).first()
+    if rel is not None:
+        rel.source_id, rel.target_id = entry["source"], entry["target"]
+        rel.save(update_fields=["source", "target"])
+
+
+def _restore_not_duplicate(entry: dict[str, Any]) -> None:
+    NotDuplicate.objects.create(
+        pk=entry["pk"],
+        partner_a_id=entry["a"],
+        partner_b_id=entry["b"],
+        decided_by_id=entry.get("decided_by"),
+        reason=entry.get("reason", ""),
+    )
+    if entry.get("decided_at"):  # auto_now_add set it to now
+        NotDuplicate.objects.filter(pk=entry["pk"]).update(decided_at=entry["decided_at"])
+
+
+def _move_back(s: Partner, a: Partner, merge: MergeRecord) -> None:
+    log = merge.repointed or {}
+    for created in PartnerName.objects.filter(pk__in=log.get("created_names", []), partner=s):
+        created.delete()
+    for entry in log.get("moved", []):
+        model = _model(entry["model"])
+        still_there = model._base_manager.filter(pk__in=entry["pks"], **{entry["field"]: s.pk})
+        _set_fk(model, list(still_there.values_list("pk", flat=True)), entry["field"], a.pk)
+    relationships = log.get("relationships", {})
+    for entry in relationships.get("moved", []):
+        _quietly("relationship", merge, entry["pk"], functools.partial(_relationship_back, entry))
+    for entry in relationships.get("dropped", []):
+        _quietly("relationship", merge, entry["pk"], functools.partial(_restore_relationship, entry))
+    decisions = log.get("not_duplicates", {})
+    for entry in decisions.get("moved", []):
+        _quietly(
+            "decision",
+            merge,
+            entry["pk"],
+            functools.partial(
+                NotDuplicate.objects.filter(pk=entry["pk"]).update,
+                partner_a_id=entry["a"],
+                partner_b_id=entry["b"],
+            ),
+        )
+    for entry in decisions.get("dropped", []):
+        _quietly("decision", merge, entry["pk"], functools.partial(_restore_not_duplicate, entry))
+    for m2m, change in log.get("m2m", {}).items():
+        if change.get("added"):
+            getattr(s, m2m).remove(*change["added"])
+        if change.get("removed"):
+            getattr(s, m2m).add(*change["removed"])
 
 
 @transaction.atomic
@@ -579,98 +788,36 @@ def merge_revert(*, actor: Any, merge: MergeRecord) -> MergeRecord:
     locked = Partner.objects.select_for_update().in_bulk([current.survivor_id, current.absorbed_id])
     s, a = locked[current.survivor_id], locked[current.absorbed_id]
     if s.merged_into_id:
-        raise ValidationFailed({"merge": [_("The surviving record was itself merged since. Undo that merge first.")]})
+        raise ValidationFailed(
+            {"merge": [_("The surviving record was itself merged since. Undo that merge first.")]}
+        )
     if a.merged_into_id != s.pk:
-        raise ValidationFailed({"merge": [_("The absorbed record was changed since; it cannot be restored.")]})
-    log = current.repointed or {}
-    after = log.get("survivor_after", {})
-    kept_changes: list[str] = []
-    for name in MERGE_FIELDS:
-        before_value = current.survivor_before.get(name)
-        if name not in after or after[name] == before_value:
-            continue
-        if to_jsonable(getattr(s, _attname(name))) == after[name]:
-            _restore(s, name, before_value)
-        else:
-            kept_changes.append(name)
-    s.save()
-
+        raise ValidationFailed(
+            {"merge": [_("The absorbed record was changed since; it cannot be restored.")]}
+        )
+    kept_changes = _restore_fields(s, current)
     a.status = current.absorbed_before.get("status", PartnerStatus.PROSPECT)
     a.merged_into = None
     a.save(update_fields=["status", "merged_into"])
-
-    for created in PartnerName.objects.filter(pk__in=log.get("created_names", []), partner=s):
-        created.delete()
-    for entry in log.get("moved", []):
-        model = _model(entry["model"])
-        still_there = list(
-            model._base_manager.filter(pk__in=entry["pks"], **{entry["field"]: s.pk}).values_list("pk", flat=True)
-        )
-        _set_fk(model, still_there, entry["field"], a.pk)
-    for entry in log.get("relationships", {}).get("moved", []):
-        if Relationship.objects.filter(pk=entry["pk"]).exists():
-            _relationship_back(entry)
-    for entry in log.get("relationships", {}).get("dropped", []):
-        try:
-            with transaction.atomic():
-                Relationship(
-                    pk=entry["pk"], source_id=entry["source"], kind=entry["kind"], target_id=entry["target"],
-                    start_date=entry["start_date"], end_date=entry["end_date"], note=entry["note"],
-                    created_at=entry.get("created_at") or timezone.now(),
-                ).save()
-        except IntegrityError:
-            logger.info("merge %s: relationship %s not restored (an equal one exists)", current.pk, entry["pk"])
-    for entry in log.get("not_duplicates", {}).get("moved", []):
-        try:
-            with transaction.atomic():
-                NotDuplicate.objects.filter(pk=entry["pk"]).update(partner_a_id=entry["a"], partner_b_id=entry["b"])
-        except IntegrityError:
-            logger.info("merge %s: decision %s not restored", current.pk, entry["pk"])
-    for entry in log.get("not_duplicates", {}).get("dropped", []):
-        try:
-            with transaction.atomic():
-                NotDuplicate.objects.create(
-                    pk=entry["pk"], partner_a_id=entry["a"], partner_b_id=entry["b"],
-                    decided_by_id=entry.get("decided_by"), reason=entry.get("reason", ""),
-                )
-                if entry.get("decided_at"):  # auto_now_add set it to now
-                    NotDuplicate.objects.filter(pk=entry["pk"]).update(decided_at=entry["decided_at"])
-        except IntegrityError:
-            logger.info("merge %s: decision %s not restored", current.pk, entry["pk"])
-    for m2m, change in log.get("m2m", {}).items():
-        if change.get("added"):
-            getattr(s, m2m).remove(*change["added"])
-        if change.get("removed"):
-            getattr(s, m2m).add(*change["removed"])
-
+    _move_back(s, a, current)
     services.partner_refresh_index(s)
     services.partner_refresh_index(a)
     current.reverted_by = actor if getattr(actor, "pk", None) else None
     current.reverted_at = timezone.now()
     current.save(update_fields=["reverted_by", "reverted_at"])
-    note = _("Kept later changes to: %(fields)s") % {"fields": ", ".join(kept_changes)} if kept_changes else ""
+    note = (
+        _("Kept later changes to: %(fields)s") % {"fields": ", ".join(kept_changes)} if kept_changes else ""
+    )
     audit("registry.partner.merge_revert", target=s, after={"absorbed": a.pk, "merge": current.pk}, note=note)
     audit("registry.partner.merge_revert", target=a, after={"status": a.status, "merge": current.pk})
     return current
-
-
-def _relationship_back(entry: dict[str, Any]) -> bool:
-    rel = Relationship.objects.get(pk=entry["pk"])
-    rel.source_id, rel.target_id = entry["source"], entry["target"]
-    try:
-        with transaction.atomic():
-            rel.save(update_fields=["source", "target"])
-    except IntegrityError:
-        logger.info("relationship %s not moved back (an equal one exists)", rel.pk)
-        return False
-    return True
 
 
 # --- The whole-database scan ----------------------------------------------------------------------
 
 # A queued or running scan older than this is taken to have died with its worker.
 SCAN_STALE_AFTER = dt.timedelta(hours=2)
-MAX_CLUSTERS = 2000
+MAX_CLUSTERS = 10_000
 
 
 @transaction.atomic
@@ -680,7 +827,10 @@ def duplicate_scan_start(*, actor: Any) -> DuplicateScan:
         raise NotAllowed(_("Only the Partnerships and Local Government Unit can scan for duplicates."))
     active = (
         DuplicateScan.objects.select_for_update()
-        .filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING], requested_at__gte=timezone.now() - SCAN_STALE_AFTER)
+        .filter(
+            status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+            requested_at__gte=timezone.now() - SCAN_STALE_AFTER,
+        )
         .first()
     )
     if active is not None:
@@ -704,14 +854,26 @@ def run_duplicate_scan(scan_id: int) -> int:
 
 def all_records() -> list[dedupe.Record]:
     names: dict[int, list[str]] = defaultdict(list)
-    for pid, name in PartnerName.objects.filter(partner__merged_into__isnull=True).values_list("partner_id", "name"):
+    for pid, name in PartnerName.objects.filter(partner__merged_into__isnull=True).values_list(
+        "partner_id", "name"
+    ):
         names[pid].append(name)
-    rows = Partner.objects.filter(merged_into__isnull=True).order_by("pk").values_list(
-        "id", "name", "acronym", "website", "email", "registration_number", "country_id"
+    rows = (
+        Partner.objects.filter(merged_into__isnull=True)
+        .order_by("pk")
+        .values_list("id", "name", "acronym", "website", "email", "registration_number", "country_id")
     )
     return [
-        dedupe.Record(id=pk, name=name, acronym=acronym, alt_names=tuple(names.get(pk, ())), website=website,
-                      email=email, registration_number=reg, country=country or "")
+        dedupe.Record(
+            id=pk,
+            name=name,
+            acronym=acronym,
+            alt_names=tuple(names.get(pk, ())),
+            website=website,
+            email=email,
+            registration_number=reg,
+            country=country or "",
+        )
         for pk, name, acronym, website, email, reg, country in rows.iterator(chunk_size=5000)
     ]
 
@@ -733,7 +895,8 @@ def duplicate_keys_rebuild(profiles: list[dedupe.Profile], *, sample: int = 300)
         return 0
     wanted = {(p.record.id, k) for p in profiles for k in dedupe.blocking_keys(p)}
     have: dict[tuple[int, str], int] = {
-        (pid, key): pk for pk, pid, key in DuplicateKey.objects.values_list("pk", "partner_id", "key").iterator(
+        (pid, key): pk
+        for pk, pid, key in DuplicateKey.objects.values_list("pk", "partner_id", "key").iterator(
             chunk_size=20000
         )
     }
@@ -765,7 +928,9 @@ def duplicate_scan_run(*, scan_id: int) -> int:
             DuplicateScan.objects.filter(pk=scan_id).update(processed=done)
 
         pairs = dedupe.find_pairs(
-            profiles, threshold=dedupe.MATCH_THRESHOLD, skip=lambda x, y: dedupe.ordered(x, y) in decided,
+            profiles,
+            threshold=dedupe.MATCH_THRESHOLD,
+            skip=lambda x, y: dedupe.ordered(x, y) in decided,
             progress=progress,
         )
         clusters = dedupe.clusters_from_pairs(pairs)[:MAX_CLUSTERS]

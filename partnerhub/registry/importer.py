@@ -518,7 +518,7 @@ def _cell_text(value: Any) -> str:  # noqa: PLR0911 - one return per cell type
 
 
 def _read_xlsx(data: bytes, limit: int | None) -> Table:
-    import openpyxl  # type: ignore[import-untyped]
+    import openpyxl
 
     try:
         # data_only=False: a formula cell gives its formula ("=A1*2"), which is kept as text, never evaluated.

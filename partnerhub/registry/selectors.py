@@ -211,11 +211,12 @@ def new_partners_by_office(*, user: Any, year: int) -> list[dict[str, Any]]:
     """New partners recorded in `year`, counted per owning office (feeds the 1 December report)."""
     start = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
     qs = partners_visible_to(user=user).filter(created_at__gte=start, created_at__lt=start.replace(year=year + 1))
-    return list(
+    rows = (
         qs.values("owning_office", "owning_office__name", "owning_office__acronym")
         .annotate(total=Count("id"))
         .order_by("-total", "owning_office__name")
     )
+    return [dict(row) for row in rows]
 
 
 def contacts_visible_to(*, user: Any) -> QuerySet[Contact]:

@@ -312,7 +312,7 @@ def partner_update(
             before={k: before[k] for k in sorted(changed)},
             after={k: after[k] for k in sorted(changed)},
         )
-        many = {k: [before[k], after[k]] for k in ("other_categories", "tags") if k in changed}
+        many: dict[str, list[Any]] = {k: [before[k], after[k]] for k in ("other_categories", "tags") if k in changed}
         if many:
             # Many-to-many changes are not seen by save(); record them in the field history as well.
             current._write_history("update", many)

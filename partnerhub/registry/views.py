@@ -117,11 +117,11 @@ def partner_export(request: HttpRequest, fmt: str) -> HttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
         chunks = exporter.to_csv(partners)
-        response: HttpResponse = StreamingHttpResponse(
+        streaming = StreamingHttpResponse(
             (chunk.encode("utf-8") for chunk in _with_bom(chunks)), content_type="text/csv; charset=utf-8"
         )
-        response["Content-Disposition"] = f'attachment; filename="partners-{stamp}.csv"'
-        return response
+        streaming["Content-Disposition"] = f'attachment; filename="partners-{stamp}.csv"'
+        return streaming  # type: ignore[return-value]
     if fmt == "xlsx":
         response = HttpResponse(
             exporter.to_xlsx(partners),
@@ -205,7 +205,7 @@ def partner_create(request: HttpRequest) -> HttpResponse:
                     a, b = sorted((partner.pk, candidate.partner.pk))
                     NotDuplicate.objects.get_or_create(
                         partner_a_id=a, partner_b_id=b,
-                        defaults={"decided_by": request.user, "reason": "confirmed on create"},
+                        defaults={"decided_by_id": request.user.pk, "reason": "confirmed on create"},
                     )
                 messages.success(request, _("Partner “%(name)s” added.") % {"name": partner.name})
                 return redirect("registry:partner_detail", pk=partner.pk)

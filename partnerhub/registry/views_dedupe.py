@@ -41,7 +41,9 @@ def _require_merger(request: HttpRequest) -> None:
 
 def _next_url(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=False
+    ):
         return target
     return fallback
 
@@ -72,14 +74,22 @@ def _cluster_rows(clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ids = {pid for cluster in clusters for pid in cluster["ids"]}
     partners = Partner.objects.select_related("country").in_bulk(ids)
     decided = set(
-        NotDuplicate.objects.filter(Q(partner_a__in=ids) | Q(partner_b__in=ids)).values_list("partner_a", "partner_b")
+        NotDuplicate.objects.filter(Q(partner_a__in=ids) | Q(partner_b__in=ids)).values_list(
+            "partner_a", "partner_b"
+        )
     )
     rows = []
     for cluster in clusters:
         pairs = []
         for a, b, score, reasons in cluster.get("pairs", []):
             pa, pb = partners.get(a), partners.get(b)
-            if pa is None or pb is None or pa.merged_into_id or pb.merged_into_id or tuple(sorted((a, b))) in decided:
+            if (
+                pa is None
+                or pb is None
+                or pa.merged_into_id
+                or pb.merged_into_id
+                or tuple(sorted((a, b))) in decided
+            ):
                 continue
             pairs.append({"a": pa, "b": pb, "score": score, "reasons": duplicates.reason_labels(reasons)})
         if pairs:
@@ -114,7 +124,9 @@ SIDES = [("a", gettext_lazy("left")), ("b", gettext_lazy("right"))]
 class MergeForm(forms.Form):
     """Which record survives, and for each differing field which value it keeps."""
 
-    survivor = forms.ChoiceField(label=gettext_lazy("Record to keep"), choices=SIDES, widget=forms.RadioSelect)
+    survivor = forms.ChoiceField(
+        label=gettext_lazy("Record to keep"), choices=SIDES, widget=forms.RadioSelect
+    )
     version_a = forms.IntegerField(widget=forms.HiddenInput)
     version_b = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -133,7 +145,7 @@ class MergeForm(forms.Form):
 
 
 def _display(partner: Partner, name: str) -> str:
-    model_field = Partner._meta.get_field(name)
+    model_field = duplicates.partner_field(name)
     value = getattr(partner, name)
     if value in (None, ""):
         return ""
@@ -143,7 +155,11 @@ def _display(partner: Partner, name: str) -> str:
 
 
 def _side(partner: Partner) -> dict[str, Any]:
-    roles = ContactRole.objects.filter(partner=partner).select_related("contact").order_by("end_date", "-is_primary")
+    roles = (
+        ContactRole.objects.filter(partner=partner)
+        .select_related("contact")
+        .order_by("end_date", "-is_primary")
+    )
     linked = []
     for model, fk in duplicates._generic_relations():
         if model in (ContactRole,) or (model is Partner and fk.name in ("parent", "merged_into")):
@@ -156,13 +172,31 @@ def _side(partner: Partner) -> dict[str, Any]:
         "names": list(partner.names.all()),
         "roles": list(roles),
         "relationships": list(
-            Relationship.objects.filter(Q(source=partner) | Q(target=partner)).select_related("source", "target")
+            Relationship.objects.filter(Q(source=partner) | Q(target=partner)).select_related(
+                "source", "target"
+            )
         ),
         "branches": list(partner.branches.filter(merged_into__isnull=True).only("id", "name")),
         "categories": list(partner.other_categories.all()),
         "tags": list(partner.tags.all()),
         "linked": linked,
     }
+
+
+def _field_rows(left: Partner, right: Partner) -> list[dict[str, Any]]:
+    rows = []
+    for name in duplicates.MERGE_FIELDS:
+        model_field = duplicates.partner_field(name)
+        rows.append(
+            {
+                "name": name,
+                "label": model_field.verbose_name,
+                "a": _display(left, name),
+                "b": _display(right, name),
+                "differs": getattr(left, model_field.attname) != getattr(right, model_field.attname),
+            }
+        )
+    return rows
 
 
 @require_http_methods(["GET", "POST"])
@@ -175,22 +209,15 @@ def duplicate_compare(request: HttpRequest, a: int, b: int) -> HttpResponse:
         return redirect("registry:duplicate_scans")
     for partner in (left, right):
         if partner.merged_into_id:
-            messages.info(request, _("“%(name)s” was already merged into another record.") % {"name": partner.name})
+            messages.info(
+                request, _("“%(name)s” was already merged into another record.") % {"name": partner.name}
+            )
             return redirect("registry:partner_detail", pk=partner.merged_into_id)
-    rows = []
-    differing = []
-    for name in duplicates.MERGE_FIELDS:
-        shown_a, shown_b = _display(left, name), _display(right, name)
-        differs = getattr(left, Partner._meta.get_field(name).attname) != getattr(
-            right, Partner._meta.get_field(name).attname
-        )
-        if differs:
-            differing.append(name)
-        rows.append({"name": name, "label": Partner._meta.get_field(name).verbose_name, "a": shown_a,
-                     "b": shown_b, "differs": differs})
+    rows = _field_rows(left, right)
+    differing = [row["name"] for row in rows if row["differs"]]
     initial: dict[str, Any] = {"survivor": "a", "version_a": left.version, "version_b": right.version}
-    for name in differing:
-        initial[f"field_{name}"] = "b" if not _display(left, name) and _display(right, name) else "a"
+    for row in rows:  # keep the left value unless it is empty
+        initial[f"field_{row['name']}"] = "b" if not row["a"] and row["b"] else "a"
     form = MergeForm(request.POST or None, initial=initial, differing=differing)
     if request.method == "POST" and form.is_valid():
         survivor, absorbed = (left, right) if form.cleaned_data["survivor"] == "a" else (right, left)
@@ -199,7 +226,10 @@ def duplicate_compare(request: HttpRequest, a: int, b: int) -> HttpResponse:
             versions = versions[::-1]
         try:
             merge = duplicates.partners_merge(
-                actor=request.user, survivor=survivor, absorbed=absorbed, choices=form.choices(),
+                actor=request.user,
+                survivor=survivor,
+                absorbed=absorbed,
+                choices=form.choices(),
                 expected_versions=versions,
             )
         except NotAllowed as exc:
@@ -207,18 +237,24 @@ def duplicate_compare(request: HttpRequest, a: int, b: int) -> HttpResponse:
         except ConcurrentEdit as exc:
             form.add_error(None, exc.message)
         except ValidationFailed as exc:
-            for errors in exc.errors.values():
-                for error in errors:
-                    form.add_error(None, error)
+            form.add_error(None, "; ".join(m for ms in exc.errors.values() for m in ms))
         else:
-            messages.success(request, _("“%(absorbed)s” was merged into “%(survivor)s”. You can undo it here.")
-                             % {"absorbed": absorbed.name, "survivor": survivor.name})
+            messages.success(
+                request,
+                _("“%(absorbed)s” was merged into “%(survivor)s”. You can undo it here.")
+                % {"absorbed": absorbed.name, "survivor": survivor.name},
+            )
             return redirect("registry:merge_detail", pk=merge.pk)
     match = duplicates.pair_match(left, right)
     field_rows = [{**row, "field": form[f"field_{row['name']}"] if row["differs"] else None} for row in rows]
     context = {
-        "left": _side(left), "right": _side(right), "rows": field_rows, "form": form, "score": match.score,
-        "reasons": duplicates.reason_labels(match.reasons), "decided": duplicates.is_not_duplicate(left.pk, right.pk),
+        "left": _side(left),
+        "right": _side(right),
+        "rows": field_rows,
+        "form": form,
+        "score": match.score,
+        "reasons": duplicates.reason_labels(match.reasons),
+        "decided": duplicates.is_not_duplicate(left.pk, right.pk),
         "next": _next_url(request, ""),
     }
     return render(request, "registry/dedupe/compare.html", context)
@@ -238,8 +274,11 @@ def duplicate_not_duplicate(request: HttpRequest, a: int, b: int) -> HttpRespons
     except ValidationFailed as exc:
         messages.error(request, "; ".join(m for ms in exc.errors.values() for m in ms))
     else:
-        messages.success(request, _("Recorded: “%(a)s” and “%(b)s” are different organisations.")
-                         % {"a": left.name, "b": right.name})
+        messages.success(
+            request,
+            _("Recorded: “%(a)s” and “%(b)s” are different organisations.")
+            % {"a": left.name, "b": right.name},
+        )
     return redirect(_next_url(request, "registry:duplicate_scans"))
 
 
@@ -259,10 +298,8 @@ def merge_detail(request: HttpRequest, pk: int) -> HttpResponse:
         MergeRecord.objects.select_related("survivor", "absorbed", "merged_by", "reverted_by"), pk=pk
     )
     log = merge.repointed or {}
-    moved = [
-        (entry["model"], entry["field"], len(entry["pks"])) for entry in log.get("moved", [])
-    ]
-    labels = {name: Partner._meta.get_field(name).verbose_name for name in duplicates.MERGE_FIELDS}
+    moved = [(entry["model"], entry["field"], len(entry["pks"])) for entry in log.get("moved", [])]
+    labels = {name: duplicates.partner_field(name).verbose_name for name in duplicates.MERGE_FIELDS}
     taken = [labels[name] for name, side in sorted(merge.chosen_fields.items()) if side == "absorbed"]
     context = {
         "merge": merge,
@@ -271,7 +308,8 @@ def merge_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "relationships_moved": len(log.get("relationships", {}).get("moved", [])),
         "relationships_dropped": len(log.get("relationships", {}).get("dropped", [])),
         "names_added": len(log.get("created_names", [])),
-        "can_revert": merge.reverted_at is None and merge.absorbed.merged_into_id == merge.survivor_id
+        "can_revert": merge.reverted_at is None
+        and merge.absorbed.merged_into_id == merge.survivor_id
         and merge.survivor.merged_into_id is None,
     }
     return render(request, "registry/dedupe/merge_detail.html", context)
@@ -290,4 +328,3 @@ def merge_revert(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The merge was undone: both records are back as they were."))
     return redirect("registry:merge_detail", pk=pk)
-

@@ -76,13 +76,13 @@ def browser(django_db_setup: None) -> Iterator[Any]:
     # new connection objects, without the snapshot the test database was serialised into. Hand it over,
     # or serialized rollback silently restores nothing.
     snapshots = {
-        alias: connections[alias]._test_serialized_contents
+        alias: getattr(connections[alias], "_test_serialized_contents")  # noqa: B009 - private, untyped
         for alias in connections
         if hasattr(connections[alias], "_test_serialized_contents")
     }
     with sync_playwright() as playwright:
         for alias, contents in snapshots.items():
-            connections[alias]._test_serialized_contents = contents
+            setattr(connections[alias], "_test_serialized_contents", contents)  # noqa: B010
         launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()

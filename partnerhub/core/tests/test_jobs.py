@@ -36,7 +36,9 @@ def test_administrator_changes_a_schedule_and_the_next_run_follows(client_for, a
 @pytest.mark.django_db
 def test_a_malformed_schedule_is_refused_and_nothing_changes(client_for, administrator, job):
     before = (job.schedule, job.enabled, job.next_run_at)
-    response = client_for(administrator).post("/system/jobs/", {"job": job.pk, "schedule": "sometimes"}, follow=True)
+    response = client_for(administrator).post(
+        "/system/jobs/", {"job": job.pk, "schedule": "sometimes"}, follow=True
+    )
     assert "every 15m" in response.content.decode()
     job.refresh_from_db()
     assert (job.schedule, job.enabled, job.next_run_at) == before
@@ -57,7 +59,10 @@ def test_everyone_but_administrators_is_denied_and_nothing_changes(client_for, p
     client = client_for(persona)
     assert client.get("/system/jobs/").status_code == 403
     before = (job.schedule, job.enabled, job.last_task_id)
-    assert client.post("/system/jobs/", {"job": job.pk, "schedule": "every 1m", "enabled": "on"}).status_code == 403
+    assert (
+        client.post("/system/jobs/", {"job": job.pk, "schedule": "every 1m", "enabled": "on"}).status_code
+        == 403
+    )
     assert client.post("/system/jobs/", {"job": job.pk, "action": "run"}).status_code == 403
     job.refresh_from_db()
     assert (job.schedule, job.enabled, job.last_task_id) == before

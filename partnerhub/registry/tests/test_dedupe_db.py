@@ -29,19 +29,29 @@ def make_partner(actor, name, *, country="KE", names=(), **extra):
         "identified_channel": "event",
         **extra,
     }
-    return services.partner_create(actor=actor, data=data, alternative_names=[(n, "", "alternative") for n in names])
+    return services.partner_create(
+        actor=actor, data=data, alternative_names=[(n, "", "alternative") for n in names]
+    )
 
 
 @pytest.fixture
 def crowd(db, plgu_officer):
     """A few organisations, some alike."""
     return {
-        "undp": make_partner(plgu_officer, "United Nations Development Programme", country="US", acronym="UNDP",
-                             website="https://www.undp.org", names=["Programme des Nations Unies pour le développement"]),
+        "undp": make_partner(
+            plgu_officer,
+            "United Nations Development Programme",
+            country="US",
+            acronym="UNDP",
+            website="https://www.undp.org",
+            names=["Programme des Nations Unies pour le développement"],
+        ),
         "citi_foundation": make_partner(plgu_officer, "Citi Foundation", country="US"),
         "citi_bank": make_partner(plgu_officer, "Citibank", country="US"),
         "hic": make_partner(plgu_officer, "Habitat International Coalition", country="CL", acronym="HIC"),
-        "arup": make_partner(plgu_officer, "Arup Group Limited", country="GB", registration_number="01312453"),
+        "arup": make_partner(
+            plgu_officer, "Arup Group Limited", country="GB", registration_number="01312453"
+        ),
         "kenya": make_partner(plgu_officer, "Red Cross Kenya", country="KE"),
     }
 
@@ -79,7 +89,9 @@ def test_candidates_match_a_website_or_e_mail_domain(crowd):
 
 
 def test_candidates_match_a_registration_number(crowd):
-    found = duplicates.candidates_for(name="Ove Arup & Partners", registration_number="0131 2453", country="GB")
+    found = duplicates.candidates_for(
+        name="Ove Arup & Partners", registration_number="0131 2453", country="GB"
+    )
     assert names_of(found) == ["Arup Group Limited"]
     assert "same registration number" in found[0].reasons
 
@@ -91,8 +103,12 @@ def test_candidates_leave_out_other_bodies_and_other_places(crowd):
 
 
 def test_candidates_give_context_to_decide(crowd, plgu_officer):
-    services.contact_create(actor=plgu_officer, data={"given_name": "Ana", "family_name": "Pérez"},
-                            partner=crowd["hic"], title="Director")
+    services.contact_create(
+        actor=plgu_officer,
+        data={"given_name": "Ana", "family_name": "Pérez"},
+        partner=crowd["hic"],
+        title="Director",
+    )
     found = duplicates.candidates_for(name="Habitat Intl Coalition")
     assert found[0].contacts == ["Ana Pérez"]
     assert found[0].last_activity == Partner.objects.get(pk=crowd["hic"].pk).updated_at
@@ -101,7 +117,9 @@ def test_candidates_give_context_to_decide(crowd, plgu_officer):
 
 def test_candidates_leave_out_the_record_itself_its_decided_pairs_and_merged_records(crowd, plgu_officer):
     twin = make_partner(plgu_officer, "Arup Group Ltd", country="GB")
-    assert names_of(duplicates.candidates_for(name="Arup Group", exclude_ids=[twin.pk])) == ["Arup Group Limited"]
+    assert names_of(duplicates.candidates_for(name="Arup Group", exclude_ids=[twin.pk])) == [
+        "Arup Group Limited"
+    ]
     duplicates.mark_not_duplicate(actor=plgu_officer, partner_a=twin, partner_b=crowd["arup"])
     assert duplicates.candidates_for(name="Arup Group", exclude_ids=[twin.pk]) == []
     Partner.objects.filter(pk=crowd["arup"].pk).update(merged_into=twin)
@@ -110,16 +128,25 @@ def test_candidates_leave_out_the_record_itself_its_decided_pairs_and_merged_rec
 
 def test_candidate_lookup_uses_a_bounded_number_of_queries(crowd, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
-        duplicates.candidates_for(name="Habitat International Coalition", acronym="HIC", website="hic-net.org")
+        duplicates.candidates_for(
+            name="Habitat International Coalition", acronym="HIC", website="hic-net.org"
+        )
 
 
 def test_stored_keys_are_the_engine_keys(crowd):
     partner = crowd["undp"]
     stored = set(DuplicateKey.objects.filter(partner=partner).values_list("key", flat=True))
-    expected = dedupe.blocking_keys(dedupe.profile(dedupe.Record(
-        id=partner.pk, name=partner.name, acronym="UNDP", website="https://www.undp.org",
-        alt_names=("Programme des Nations Unies pour le développement",),
-    )))
+    expected = dedupe.blocking_keys(
+        dedupe.profile(
+            dedupe.Record(
+                id=partner.pk,
+                name=partner.name,
+                acronym="UNDP",
+                website="https://www.undp.org",
+                alt_names=("Programme des Nations Unies pour le développement",),
+            )
+        )
+    )
     assert stored == expected
 
 
@@ -128,7 +155,9 @@ def test_stored_keys_are_the_engine_keys(crowd):
 
 def test_not_duplicate_is_stored_once_in_order_and_audited(crowd, plgu_officer):
     a, b = crowd["citi_bank"], crowd["citi_foundation"]
-    first = duplicates.mark_not_duplicate(actor=plgu_officer, partner_a=a, partner_b=b, reason="bank and foundation")
+    first = duplicates.mark_not_duplicate(
+        actor=plgu_officer, partner_a=a, partner_b=b, reason="bank and foundation"
+    )
     again = duplicates.mark_not_duplicate(actor=plgu_officer, partner_a=b, partner_b=a)
     assert first.pk == again.pk
     assert (first.partner_a_id, first.partner_b_id) == tuple(sorted((a.pk, b.pk)))
@@ -139,7 +168,9 @@ def test_not_duplicate_is_stored_once_in_order_and_audited(crowd, plgu_officer):
 
 def test_partner_user_may_not_decide_and_nothing_changes(crowd, partner_user):
     with pytest.raises(NotAllowed):
-        duplicates.mark_not_duplicate(actor=partner_user, partner_a=crowd["citi_bank"], partner_b=crowd["citi_foundation"])
+        duplicates.mark_not_duplicate(
+            actor=partner_user, partner_a=crowd["citi_bank"], partner_b=crowd["citi_foundation"]
+        )
     assert NotDuplicate.objects.count() == 0
     assert not AuditLog.objects.filter(action="registry.partner.not_duplicate").exists()
 
@@ -147,7 +178,9 @@ def test_partner_user_may_not_decide_and_nothing_changes(crowd, partner_user):
 # --- The scan -------------------------------------------------------------------------------------
 
 
-def test_scan_runs_in_the_background_and_lists_clusters(crowd, plgu_officer, django_capture_on_commit_callbacks):
+def test_scan_runs_in_the_background_and_lists_clusters(
+    crowd, plgu_officer, django_capture_on_commit_callbacks
+):
     make_partner(plgu_officer, "ARUP GROUP LTD", country="GB")
     make_partner(plgu_officer, "UNDP", country="US")
     with django_capture_on_commit_callbacks(execute=True):
@@ -157,12 +190,19 @@ def test_scan_runs_in_the_background_and_lists_clusters(crowd, plgu_officer, dja
     assert scan.task_id
     assert scan.processed == scan.total == Partner.objects.count()
     names = [sorted(Partner.objects.get(pk=pid).name for pid in c["ids"]) for c in scan.clusters]
-    assert sorted(names) == [["ARUP GROUP LTD", "Arup Group Limited"], ["UNDP", "United Nations Development Programme"]]
+    assert sorted(names) == [
+        ["ARUP GROUP LTD", "Arup Group Limited"],
+        ["UNDP", "United Nations Development Programme"],
+    ]
     assert all(c["pairs"] and c["reasons"] for c in scan.clusters)
-    assert AuditLog.objects.filter(action="registry.duplicate_scan.start", target_id=str(scan.pk)).count() == 1
+    assert (
+        AuditLog.objects.filter(action="registry.duplicate_scan.start", target_id=str(scan.pk)).count() == 1
+    )
 
 
-def test_scan_is_safe_to_run_twice_and_leaves_out_decided_pairs(crowd, plgu_officer, django_capture_on_commit_callbacks):
+def test_scan_is_safe_to_run_twice_and_leaves_out_decided_pairs(
+    crowd, plgu_officer, django_capture_on_commit_callbacks
+):
     twin = make_partner(plgu_officer, "ARUP GROUP LTD", country="GB")
     duplicates.mark_not_duplicate(actor=plgu_officer, partner_a=twin, partner_b=crowd["arup"])
     scan = DuplicateScan.objects.create(requested_by=plgu_officer)
@@ -183,7 +223,10 @@ def test_a_retried_scan_replaces_rather_than_adds(crowd, plgu_officer):
     scan.refresh_from_db()
     assert scan.status == JobStatus.DONE
     assert len(scan.clusters) == 1
-    assert {Partner.objects.get(pk=pid).name for pid in scan.clusters[0]["ids"]} == {"ARUP GROUP LTD", "Arup Group Limited"}
+    assert {Partner.objects.get(pk=pid).name for pid in scan.clusters[0]["ids"]} == {
+        "ARUP GROUP LTD",
+        "Arup Group Limited",
+    }
 
 
 def test_scan_start_returns_the_scan_already_under_way(crowd, plgu_officer):
@@ -197,7 +240,9 @@ def test_scan_rebuilds_stale_blocking_keys(crowd, plgu_officer):
     DuplicateKey.objects.create(partner=crowd["hic"], key="t:obsolete-scheme")
     scan = DuplicateScan.objects.create()
     duplicates.duplicate_scan_run(scan_id=scan.pk)
-    assert names_of(duplicates.candidates_for(name="Habitat Intl Coalition")) == ["Habitat International Coalition"]
+    assert names_of(duplicates.candidates_for(name="Habitat Intl Coalition")) == [
+        "Habitat International Coalition"
+    ]
     assert not DuplicateKey.objects.filter(key="t:obsolete-scheme").exists()
 
 
@@ -215,7 +260,9 @@ def test_failed_scan_records_the_error(crowd, monkeypatch):
     assert scan.clusters == []
 
 
-@pytest.mark.parametrize("persona", ["staff_member", "focal_point", "legal_officer", "partner_user"], indirect=True)
+@pytest.mark.parametrize(
+    "persona", ["staff_member", "focal_point", "legal_officer", "partner_user"], indirect=True
+)
 def test_only_plgu_may_start_a_scan_and_nothing_changes(persona):
     with pytest.raises(NotAllowed):
         duplicates.duplicate_scan_start(actor=persona)
@@ -238,17 +285,22 @@ def read_pairs(path):
 
 def test_cli_writes_the_pairs_of_a_spreadsheet_without_the_database(tmp_path, capsys):
     source, target = tmp_path / "in.csv", tmp_path / "pairs.csv"
-    write_csv(source, [
-        ["id", "name", "country", "acronym", "website", "email"],
-        ["10", "United Nations Development Programme", "US", "UNDP", "https://www.undp.org", ""],
-        ["9", "UNDP", "US", "", "", ""],
-        ["11", "Programme des Nations Unies pour le développement", "US", "PNUD", "", ""],
-        ["12", "Citi Foundation", "US", "", "", ""],
-        ["13", "Citibank", "US", "", "", ""],
-        ["14", "Acme Widgets", "KE", "", "", "info@acme-widgets.co.ke"],
-        ["15", "AW Kenya Ltd", "KE", "", "https://acme-widgets.co.ke", ""],
-    ])
-    call_command("find_duplicates", "--input", str(source), "--output", str(target))  # no db fixture: no queries
+    write_csv(
+        source,
+        [
+            ["id", "name", "country", "acronym", "website", "email"],
+            ["10", "United Nations Development Programme", "US", "UNDP", "https://www.undp.org", ""],
+            ["9", "UNDP", "US", "", "", ""],
+            ["11", "Programme des Nations Unies pour le développement", "US", "PNUD", "", ""],
+            ["12", "Citi Foundation", "US", "", "", ""],
+            ["13", "Citibank", "US", "", "", ""],
+            ["14", "Acme Widgets", "KE", "", "", "info@acme-widgets.co.ke"],
+            ["15", "AW Kenya Ltd", "KE", "", "https://acme-widgets.co.ke", ""],
+        ],
+    )
+    call_command(
+        "find_duplicates", "--input", str(source), "--output", str(target)
+    )  # no db fixture: no queries
     assert read_pairs(target) == [
         ["id_a", "id_b", "score"],
         ["9", "10", "0.920"],
@@ -260,7 +312,11 @@ def test_cli_writes_the_pairs_of_a_spreadsheet_without_the_database(tmp_path, ca
 
 def test_cli_reads_semicolon_separated_files_and_a_threshold(tmp_path):
     source, target = tmp_path / "in.csv", tmp_path / "pairs.csv"
-    write_csv(source, [["id", "name", "country"], ["a", "Acme Kenya", "KE"], ["b", "Acme Kenya", "UG"]], delimiter=";")
+    write_csv(
+        source,
+        [["id", "name", "country"], ["a", "Acme Kenya", "KE"], ["b", "Acme Kenya", "UG"]],
+        delimiter=";",
+    )
     call_command("find_duplicates", "--input", str(source), "--output", str(target))
     assert read_pairs(target) == [["id_a", "id_b", "score"]]
     call_command("find_duplicates", "--input", str(source), "--output", str(target), "--threshold", "0.7")
@@ -292,8 +348,10 @@ def test_many_records_get_the_same_candidates_in_a_few_queries(crowd, django_ass
     with django_assert_max_num_queries(8):
         batch = duplicates.match_records(probes)
     one_by_one = [
-        [(c.partner.pk, c.score, tuple(c.codes)) for c in duplicates.candidates_for(
-            name=p.name, country=p.country, email=p.email)]
+        [
+            (c.partner.pk, c.score, tuple(c.codes))
+            for c in duplicates.candidates_for(name=p.name, country=p.country, email=p.email)
+        ]
         for p in probes
     ]
     assert batch == one_by_one

@@ -42,12 +42,20 @@ SAME = [
     (rec("International Business Machines Corporation", country="US"), rec("IBM", country="US")),
     (rec("United Cities and Local Governments", country="ES"), rec("UCLG", acronym="UCLG", country="ES")),
     # alternative names in other languages
-    (rec("Cooperative Housing Association", alt_names=("جمعية الإسكان التعاوني",)), rec("جمعية الإسكان التعاوني")),
+    (
+        rec("Cooperative Housing Association", alt_names=("جمعية الإسكان التعاوني",)),
+        rec("جمعية الإسكان التعاوني"),
+    ),
     # the same website or e-mail domain, whatever the names
-    (rec("Acme Widgets", website="https://www.acme-widgets.com/about"), rec("AW Group", email="info@acme-widgets.com")),
+    (
+        rec("Acme Widgets", website="https://www.acme-widgets.com/about"),
+        rec("AW Group", email="info@acme-widgets.com"),
+    ),
     # the same registration number
-    (rec("Alpha Builders", registration_number="C-123 456", country="KE"),
-     rec("Alpha Construction", registration_number="c123456", country="KE")),
+    (
+        rec("Alpha Builders", registration_number="C-123 456", country="KE"),
+        rec("Alpha Construction", registration_number="c123456", country="KE"),
+    ),
 ]
 
 DIFFERENT = [
@@ -70,7 +78,10 @@ DIFFERENT = [
     (rec("Acme Ltd"), rec("Acne Ltd")),
     # a public mail service or shared host says nothing
     (rec("Alpha", email="alpha@gmail.com"), rec("Omega", email="omega@gmail.com")),
-    (rec("Alpha", website="https://alpha.wordpress.com"), rec("Omega", website="https://omega.wordpress.com")),
+    (
+        rec("Alpha", website="https://alpha.wordpress.com"),
+        rec("Omega", website="https://omega.wordpress.com"),
+    ),
     # the same acronym alone, in different countries
     (rec("ABC", acronym="ABC", country="KE"), rec("Alpha Beta Consulting", country="BR")),
 ]
@@ -91,10 +102,19 @@ def test_different_organisations_do_not_match(a, b):
 def test_reasons_name_the_evidence():
     assert verdict(rec("Arup Group Limited"), rec("ARUP GROUP LTD")).reasons == (dedupe.NAME_SAME,)
     assert dedupe.ACRONYM in verdict(rec("United Cities and Local Governments"), rec("UCLG")).reasons
-    assert dedupe.WEB_DOMAIN in verdict(rec("A", website="www.x-y.org"), rec("B", website="http://x-y.org/")).reasons
+    assert (
+        dedupe.WEB_DOMAIN
+        in verdict(rec("A", website="www.x-y.org"), rec("B", website="http://x-y.org/")).reasons
+    )
     assert dedupe.EMAIL_DOMAIN in verdict(rec("A", website="x-y.org"), rec("B", email="me@x-y.org")).reasons
-    assert dedupe.REGISTRATION in verdict(rec("A", registration_number="12345"), rec("B", registration_number="12345")).reasons
-    assert dedupe.NAME_ALT in verdict(rec("Gates Foundation", alt_names=("BMGF Trust",)), rec("BMGF Trust")).reasons
+    assert (
+        dedupe.REGISTRATION
+        in verdict(rec("A", registration_number="12345"), rec("B", registration_number="12345")).reasons
+    )
+    assert (
+        dedupe.NAME_ALT
+        in verdict(rec("Gates Foundation", alt_names=("BMGF Trust",)), rec("BMGF Trust")).reasons
+    )
     assert dedupe.COUNTRY_DIFFERS in verdict(rec("Acme", country="KE"), rec("Acme", country="UG")).reasons
 
 
@@ -121,10 +141,17 @@ def test_registrable_domain(given, domain):
 
 
 def test_blocking_keys_cover_words_whole_name_acronyms_domain_and_registration():
-    keys = dedupe.blocking_keys(dedupe.profile(rec(
-        "United Cities and Local Governments Ltd", acronym="UCLG", website="https://www.uclg.org",
-        registration_number="ES-123", country="ES",
-    )))
+    keys = dedupe.blocking_keys(
+        dedupe.profile(
+            rec(
+                "United Cities and Local Governments Ltd",
+                acronym="UCLG",
+                website="https://www.uclg.org",
+                registration_number="ES-123",
+                country="ES",
+            )
+        )
+    )
     assert {"t:united", "t:city", "t:local", "t:government", "a:uclg", "d:uclg.org", "r:es123"} <= keys
     assert "n:city government local united" in keys
     assert all(len(k) <= 120 for k in keys)
@@ -153,7 +180,9 @@ def test_find_pairs_skips_pairs_decided_different():
 
 def test_find_pairs_reports_progress_up_to_the_total():
     seen = []
-    dedupe.find_pairs([rec(f"Org {i}", id=i) for i in range(10)], progress=lambda done, total: seen.append((done, total)))
+    dedupe.find_pairs(
+        [rec(f"Org {i}", id=i) for i in range(10)], progress=lambda done, total: seen.append((done, total))
+    )
     assert seen[-1] == (10, 10)
 
 

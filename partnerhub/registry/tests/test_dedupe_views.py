@@ -39,13 +39,17 @@ def make_partner(actor, name, *, country="KE", **extra):
 @pytest.fixture
 def pair(plgu_officer):
     left = make_partner(plgu_officer, "Kibera Youth Network", website="https://kyn.or.ke")
-    right = make_partner(plgu_officer, "KIBERA YOUTH NETWORK LTD", email="info@kyn.or.ke", phone="+254 20 762 3120")
+    right = make_partner(
+        plgu_officer, "KIBERA YOUTH NETWORK LTD", email="info@kyn.or.ke", phone="+254 20 762 3120"
+    )
     return Partner.objects.get(pk=left.pk), Partner.objects.get(pk=right.pk)
 
 
 def state():
     return {
-        "partners": list(Partner.objects.order_by("pk").values("pk", "name", "email", "status", "merged_into", "version")),
+        "partners": list(
+            Partner.objects.order_by("pk").values("pk", "name", "email", "status", "merged_into", "version")
+        ),
         "not_duplicates": list(NotDuplicate.objects.values_list("partner_a", "partner_b")),
         "merges": list(MergeRecord.objects.values_list("pk", "reverted_at")),
         "scans": DuplicateScan.objects.count(),
@@ -61,7 +65,9 @@ def test_scans_page_lists_scans_and_offers_a_new_one(plgu_officer, client_for):
     assert reverse("registry:duplicate_scan_start") in html
 
 
-def test_starting_a_scan_shows_its_clusters(pair, plgu_officer, client_for, django_capture_on_commit_callbacks):
+def test_starting_a_scan_shows_its_clusters(
+    pair, plgu_officer, client_for, django_capture_on_commit_callbacks
+):
     client = client_for(plgu_officer)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("registry:duplicate_scan_start"))
@@ -78,7 +84,9 @@ def test_starting_a_scan_shows_its_clusters(pair, plgu_officer, client_for, djan
 
 def test_a_running_scan_shows_its_progress_to_htmx(plgu_officer, client_for):
     scan = DuplicateScan.objects.create(status=JobStatus.RUNNING, total=200, processed=50)
-    response = client_for(plgu_officer).get(reverse("registry:duplicate_scan", args=[scan.pk]), HTTP_HX_REQUEST="true")
+    response = client_for(plgu_officer).get(
+        reverse("registry:duplicate_scan", args=[scan.pk]), HTTP_HX_REQUEST="true"
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert '<progress id="scan-bar" class="w-100" max="200" value="50">' in html
@@ -88,10 +96,17 @@ def test_a_running_scan_shows_its_progress_to_htmx(plgu_officer, client_for):
 
 def test_decided_or_merged_pairs_leave_the_scan_page(pair, plgu_officer, client_for):
     left, right = pair
-    scan = DuplicateScan.objects.create(status=JobStatus.DONE, clusters=[
-        {"ids": [left.pk, right.pk], "score": 1.0, "reasons": ["name_same"],
-         "pairs": [[left.pk, right.pk, 1.0, ["name_same"]]]},
-    ])
+    scan = DuplicateScan.objects.create(
+        status=JobStatus.DONE,
+        clusters=[
+            {
+                "ids": [left.pk, right.pk],
+                "score": 1.0,
+                "reasons": ["name_same"],
+                "pairs": [[left.pk, right.pk, 1.0, ["name_same"]]],
+            },
+        ],
+    )
     url = reverse("registry:duplicate_scan", args=[scan.pk])
     client = client_for(plgu_officer)
     assert "same name" in client.get(url).content.decode()
@@ -115,9 +130,18 @@ def test_compare_page_shows_both_records_with_a_choice_per_differing_field(pair,
 
 def test_merging_from_the_compare_page(pair, plgu_officer, client_for):
     left, right = pair
-    data = {"survivor": "a", "version_a": left.version, "version_b": right.version, "field_name": "a",
-            "field_email": "b", "field_phone": "b", "field_website": "a"}
-    response = client_for(plgu_officer).post(reverse("registry:duplicate_compare", args=[left.pk, right.pk]), data)
+    data = {
+        "survivor": "a",
+        "version_a": left.version,
+        "version_b": right.version,
+        "field_name": "a",
+        "field_email": "b",
+        "field_phone": "b",
+        "field_website": "a",
+    }
+    response = client_for(plgu_officer).post(
+        reverse("registry:duplicate_compare", args=[left.pk, right.pk]), data
+    )
     merge = MergeRecord.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("registry:merge_detail", args=[merge.pk])
@@ -129,8 +153,15 @@ def test_merging_from_the_compare_page(pair, plgu_officer, client_for):
 
 def test_the_right_record_can_be_the_one_kept(pair, plgu_officer, client_for):
     left, right = pair
-    data = {"survivor": "b", "version_a": left.version, "version_b": right.version, "field_name": "b",
-            "field_email": "b", "field_phone": "b", "field_website": "a"}
+    data = {
+        "survivor": "b",
+        "version_a": left.version,
+        "version_b": right.version,
+        "field_name": "b",
+        "field_email": "b",
+        "field_phone": "b",
+        "field_website": "a",
+    }
     client_for(plgu_officer).post(reverse("registry:duplicate_compare", args=[left.pk, right.pk]), data)
     kept = Partner.objects.get(pk=right.pk)
     assert (kept.name, kept.website) == ("KIBERA YOUTH NETWORK LTD", "https://kyn.or.ke")
@@ -139,10 +170,19 @@ def test_the_right_record_can_be_the_one_kept(pair, plgu_officer, client_for):
 
 def test_a_stale_compare_page_is_refused_with_the_choices_kept(pair, plgu_officer, client_for):
     left, right = pair
-    data = {"survivor": "a", "version_a": left.version - 1, "version_b": right.version, "field_name": "b",
-            "field_email": "b", "field_phone": "b", "field_website": "a"}
+    data = {
+        "survivor": "a",
+        "version_a": left.version - 1,
+        "version_b": right.version,
+        "field_name": "b",
+        "field_email": "b",
+        "field_phone": "b",
+        "field_website": "a",
+    }
     before = state()
-    response = client_for(plgu_officer).post(reverse("registry:duplicate_compare", args=[left.pk, right.pk]), data)
+    response = client_for(plgu_officer).post(
+        reverse("registry:duplicate_compare", args=[left.pk, right.pk]), data
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "Someone else changed this record" in html
@@ -154,17 +194,24 @@ def test_marking_not_duplicates_from_the_page(pair, plgu_officer, client_for):
     left, right = pair
     scans = reverse("registry:duplicate_scans")
     response = client_for(plgu_officer).post(
-        reverse("registry:duplicate_not_duplicate", args=[right.pk, left.pk]), {"next": scans, "reason": "two networks"}
+        reverse("registry:duplicate_not_duplicate", args=[right.pk, left.pk]),
+        {"next": scans, "reason": "two networks"},
     )
     assert response.status_code == 302
     assert response.url == scans
     decision = NotDuplicate.objects.get()
-    assert (decision.partner_a_id, decision.partner_b_id, decision.reason) == (left.pk, right.pk, "two networks")
+    assert (decision.partner_a_id, decision.partner_b_id, decision.reason) == (
+        left.pk,
+        right.pk,
+        "two networks",
+    )
 
 
 def test_merge_page_offers_the_undo_and_undoing_restores(pair, plgu_officer, client_for):
     left, right = pair
-    merge = duplicates.partners_merge(actor=plgu_officer, survivor=left, absorbed=right, choices={"email": "absorbed"})
+    merge = duplicates.partners_merge(
+        actor=plgu_officer, survivor=left, absorbed=right, choices={"email": "absorbed"}
+    )
     client = client_for(plgu_officer)
     html = client.get(reverse("registry:merge_detail", args=[merge.pk])).content.decode()
     assert reverse("registry:merge_revert", args=[merge.pk]) in html
@@ -186,7 +233,9 @@ def test_review_pages_are_for_plgu(persona, page, client_for):
 
 
 @pytest.mark.parametrize("persona", OTHERS, indirect=True)
-def test_others_may_not_merge_decide_scan_or_undo_and_nothing_changes(pair, plgu_officer, persona, client_for):
+def test_others_may_not_merge_decide_scan_or_undo_and_nothing_changes(
+    pair, plgu_officer, persona, client_for
+):
     left, right = pair
     other = make_partner(plgu_officer, "Kibera Youth Network Trust")
     merge = duplicates.partners_merge(actor=plgu_officer, survivor=left, absorbed=other, choices={})
@@ -196,7 +245,9 @@ def test_others_may_not_merge_decide_scan_or_undo_and_nothing_changes(pair, plgu
     data = {"survivor": "a", "version_a": left.version, "version_b": right.version, "field_name": "b"}
     assert client.get(compare).status_code == 403
     assert client.post(compare, data).status_code == 403
-    assert client.post(reverse("registry:duplicate_not_duplicate", args=[left.pk, right.pk])).status_code == 403
+    assert (
+        client.post(reverse("registry:duplicate_not_duplicate", args=[left.pk, right.pk])).status_code == 403
+    )
     assert client.post(reverse("registry:duplicate_scan_start")).status_code == 403
     assert client.post(reverse("registry:merge_revert", args=[merge.pk])).status_code == 403
     assert client.get(reverse("registry:merge_detail", args=[merge.pk])).status_code == 403

@@ -17,4 +17,4 @@ class Command(BaseCommand):
         with acting_as(Actor(user_id=None, label="seed_demo")), transaction.atomic():
             scheduler.sync_jobs()
             for _name, seeder in seeders():
-                seeder(self.stdout)
+                seeder(self.stdout)  # type: ignore[arg-type]

@@ -27,8 +27,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--input", required=True, help="CSV with at least id,name,country")
         parser.add_argument("--output", required=True, help="where to write id_a,id_b,score")
-        parser.add_argument("--threshold", type=float, default=dedupe.MATCH_THRESHOLD,
-                            help=f"lowest score reported (default {dedupe.MATCH_THRESHOLD})")
+        parser.add_argument(
+            "--threshold",
+            type=float,
+            default=dedupe.MATCH_THRESHOLD,
+            help=f"lowest score reported (default {dedupe.MATCH_THRESHOLD})",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         source, target = Path(options["input"]), Path(options["output"])
