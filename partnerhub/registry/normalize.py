@@ -17,19 +17,109 @@ _SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "
 
 # Legal-form and filler words that say nothing about which organisation a name denotes.
 LEGAL_FORMS = frozenset(
-    """
-    ltd limited inc incorporated corp corporation co company plc llc llp lp gmbh ag kg ohg ev e v ggmbh
-    sa sas sarl sl sau srl spa bv nv ab as asa oy oyj kft zrt sp zoo pty pvt private public
-    foundation fundacion fondation fundacao fondazione stiftung fond
-    association asociacion associacao associazione verein
-    trust society sociedad societe ngo ong nro
-    """.split()
+    [
+        "ltd",
+        "limited",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "plc",
+        "llc",
+        "llp",
+        "lp",
+        "gmbh",
+        "ag",
+        "kg",
+        "ohg",
+        "ev",
+        "e",
+        "v",
+        "ggmbh",
+        "sa",
+        "sas",
+        "sarl",
+        "sl",
+        "sau",
+        "srl",
+        "spa",
+        "bv",
+        "nv",
+        "ab",
+        "as",
+        "asa",
+        "oy",
+        "oyj",
+        "kft",
+        "zrt",
+        "sp",
+        "zoo",
+        "pty",
+        "pvt",
+        "private",
+        "public",
+        "foundation",
+        "fundacion",
+        "fondation",
+        "fundacao",
+        "fondazione",
+        "stiftung",
+        "fond",
+        "association",
+        "asociacion",
+        "associacao",
+        "associazione",
+        "verein",
+        "trust",
+        "society",
+        "sociedad",
+        "societe",
+        "ngo",
+        "ong",
+        "nro",
+    ]
 )
 STOPWORDS = frozenset(
-    """
-    the of and for de del la le les los las el et y e da do das dos di du des der die das und van von
-    al el in on at to a an
-    """.split()
+    [
+        "the",
+        "of",
+        "and",
+        "for",
+        "de",
+        "del",
+        "la",
+        "le",
+        "les",
+        "los",
+        "las",
+        "el",
+        "et",
+        "y",
+        "e",
+        "da",
+        "do",
+        "das",
+        "dos",
+        "di",
+        "du",
+        "des",
+        "der",
+        "die",
+        "das",
+        "und",
+        "van",
+        "von",
+        "al",
+        "el",
+        "in",
+        "on",
+        "at",
+        "to",
+        "a",
+        "an",
+    ]
 )
 
 

@@ -38,8 +38,14 @@ def partner_get_for(*, user: Any, pk: int) -> Partner:
     """The partner (even if merged away, so callers can redirect), or 404 if absent or not visible."""
     try:
         partner = Partner.objects.select_related(
-            "country", "registration_country", "primary_category", "owning_office", "relationship_manager",
-            "identified_by", "parent", "merged_into",
+            "country",
+            "registration_country",
+            "primary_category",
+            "owning_office",
+            "relationship_manager",
+            "identified_by",
+            "parent",
+            "merged_into",
         ).get(pk=pk)
     except Partner.DoesNotExist:
         raise Http404 from None
@@ -138,9 +144,12 @@ def partner_facets(*, user: Any, filters: PartnerFilters) -> dict[str, list[tupl
     if not can_use_registry(user):
         return _facets_uncached(user=user, filters=filters)
     generation = cache.get_or_set(FACET_GENERATION_KEY, 0)
-    key = "registry:facets:" + hashlib.sha256(
-        f"{generation}|{sorted(asdict(filters).items())}|{_lang_suffix()}".encode()
-    ).hexdigest()
+    key = (
+        "registry:facets:"
+        + hashlib.sha256(
+            f"{generation}|{sorted(asdict(filters).items())}|{_lang_suffix()}".encode()
+        ).hexdigest()
+    )
     cached = cache.get(key)
     if cached is None:
         cached = _facets_uncached(user=user, filters=filters)
@@ -150,9 +159,15 @@ def partner_facets(*, user: Any, filters: PartnerFilters) -> dict[str, list[tupl
 
 def _facets_uncached(*, user: Any, filters: PartnerFilters) -> dict[str, list[tuple[Any, str, int]]]:
     qs = _apply(partners_visible_to(user=user), filters, skip=frozenset({"status", "category", "region"}))
-    grouped = qs.values_list("status", "primary_category", "country__region_code").annotate(n=Count("id")).order_by()
-    wanted_status = set(filters.status) if filters.status else (
-        set(PartnerStatus.values) if filters.include_archived else set(LIVE_STATUSES)
+    grouped = (
+        qs.values_list("status", "primary_category", "country__region_code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    wanted_status = (
+        set(filters.status)
+        if filters.status
+        else (set(PartnerStatus.values) if filters.include_archived else set(LIVE_STATUSES))
     )
     wanted_category = set(filters.category)
     status_counts: dict[str, int] = {}
@@ -169,7 +184,9 @@ def _facets_uncached(*, user: Any, filters: PartnerFilters) -> dict[str, list[tu
         if in_status and in_category:
             region_counts[region or ""] = region_counts.get(region or "", 0) + n
     regions = dict(
-        Country.objects.exclude(region_code="").values_list("region_code", f"region_{_lang_suffix()}").distinct()
+        Country.objects.exclude(region_code="")
+        .values_list("region_code", f"region_{_lang_suffix()}")
+        .distinct()
     )
     return {
         "status": [(v, str(label), status_counts.get(v, 0)) for v, label in PartnerStatus.choices],
@@ -177,7 +194,10 @@ def _facets_uncached(*, user: Any, filters: PartnerFilters) -> dict[str, list[tu
             (c.pk, c.display_name, category_counts.get(c.pk, 0))
             for c in StakeholderCategory.objects.order_by("number")
         ],
-        "region": [(code, name, region_counts.get(code, 0)) for code, name in sorted(regions.items(), key=lambda x: x[1])],
+        "region": [
+            (code, name, region_counts.get(code, 0))
+            for code, name in sorted(regions.items(), key=lambda x: x[1])
+        ],
     }
 
 
@@ -210,7 +230,9 @@ def partner_detail_context(*, partner: Partner) -> dict[str, Any]:
 def new_partners_by_office(*, user: Any, year: int) -> list[dict[str, Any]]:
     """New partners recorded in `year`, counted per owning office (feeds the 1 December report)."""
     start = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
-    qs = partners_visible_to(user=user).filter(created_at__gte=start, created_at__lt=start.replace(year=year + 1))
+    qs = partners_visible_to(user=user).filter(
+        created_at__gte=start, created_at__lt=start.replace(year=year + 1)
+    )
     rows = (
         qs.values("owning_office", "owning_office__name", "owning_office__acronym")
         .annotate(total=Count("id"))

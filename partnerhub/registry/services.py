@@ -28,7 +28,6 @@ from partnerhub.registry.models import (
     StakeholderCategory,
     Tag,
 )
-from partnerhub.registry.selectors import facets_invalidate
 from partnerhub.registry.permissions import (
     can_archive_partner,
     can_change_partner_status,
@@ -39,6 +38,7 @@ from partnerhub.registry.permissions import (
     can_link_partner_users,
     can_manage_categories,
 )
+from partnerhub.registry.selectors import facets_invalidate
 from partnerhub.registry.states import PARTNER_TRANSITIONS, PartnerStatus
 
 PARTNER_FIELDS = (
@@ -128,22 +128,53 @@ def _check_partner_rules(partner: Partner) -> None:
 
 
 def duplicate_keys_for(
-    *, name: str, acronym: str = "", alt_names: Iterable[str] = (), website: str = "", email: str = "",
+    *,
+    name: str,
+    acronym: str = "",
+    alt_names: Iterable[str] = (),
+    website: str = "",
+    email: str = "",
     registration_number: str = "",
 ) -> set[str]:
     """Blocking keys (see `dedupe.blocking_keys`): name words, whole-name key, name ends, acronyms and
     initials, web/e-mail domain and registration number."""
     from partnerhub.registry import dedupe
 
-    return dedupe.blocking_keys(dedupe.profile(dedupe.Record(
-        id=None, name=name, acronym=acronym, alt_names=tuple(n for n in alt_names if n), website=website,
-        email=email, registration_number=registration_number,
-    )))
+    return dedupe.blocking_keys(
+        dedupe.profile(
+            dedupe.Record(
+                id=None,
+                name=name,
+                acronym=acronym,
+                alt_names=tuple(n for n in alt_names if n),
+                website=website,
+                email=email,
+                registration_number=registration_number,
+            )
+        )
+    )
 
 
 PUBLIC_MAIL_DOMAINS = frozenset(
-    {"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com", "aol.com", "icloud.com", "mail.ru",
-     "yandex.ru", "qq.com", "163.com", "126.com", "gmx.de", "web.de", "protonmail.com", "yahoo.fr", "orange.fr"}
+    {
+        "gmail.com",
+        "yahoo.com",
+        "hotmail.com",
+        "outlook.com",
+        "live.com",
+        "aol.com",
+        "icloud.com",
+        "mail.ru",
+        "yandex.ru",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "gmx.de",
+        "web.de",
+        "protonmail.com",
+        "yahoo.fr",
+        "orange.fr",
+    }
 )
 
 
@@ -161,16 +192,21 @@ def partner_refresh_index(partner: Partner) -> None:
     Partner.objects.filter(pk=partner.pk).update(search_text=search_text, name_key=name_key)
     partner.search_text, partner.name_key = search_text, name_key
     keys = duplicate_keys_for(
-        name=partner.name, acronym=partner.acronym, alt_names=alt_names, website=partner.website,
-        email=partner.email, registration_number=partner.registration_number,
+        name=partner.name,
+        acronym=partner.acronym,
+        alt_names=alt_names,
+        website=partner.website,
+        email=partner.email,
+        registration_number=partner.registration_number,
     )
     existing = set(DuplicateKey.objects.filter(partner=partner).values_list("key", flat=True))
     DuplicateKey.objects.filter(partner=partner, key__in=existing - keys).delete()
     DuplicateKey.objects.bulk_create([DuplicateKey(partner=partner, key=k) for k in keys - existing])
 
 
-def partner_index_values(*, name: str, acronym: str = "", alt_names: Iterable[str] = (),
-                         contact_bits: Iterable[str] = ()) -> tuple[str, str]:
+def partner_index_values(
+    *, name: str, acronym: str = "", alt_names: Iterable[str] = (), contact_bits: Iterable[str] = ()
+) -> tuple[str, str]:
     """The (search_text, name_key) that `partner_refresh_index` stores for these values."""
     search_text = normalize.search_terms([name, acronym, *alt_names, *contact_bits])
     return search_text, normalize.name_key(name)[:300]
@@ -194,21 +230,29 @@ def partner_refresh_index_bulk(partners: Sequence[Partner], *, batch_size: int =
         wanted: dict[int, set[str]] = {}
         for partner in batch:
             search_text, name_key = partner_index_values(
-                name=partner.name, acronym=partner.acronym, alt_names=alt_names[partner.pk],
+                name=partner.name,
+                acronym=partner.acronym,
+                alt_names=alt_names[partner.pk],
                 contact_bits=contact_bits[partner.pk],
             )
             if (partner.search_text, partner.name_key) != (search_text, name_key):
                 partner.search_text, partner.name_key = search_text, name_key
                 stale_rows.append(partner)
             wanted[partner.pk] = duplicate_keys_for(
-                name=partner.name, acronym=partner.acronym, alt_names=alt_names[partner.pk],
-                website=partner.website, email=partner.email, registration_number=partner.registration_number,
+                name=partner.name,
+                acronym=partner.acronym,
+                alt_names=alt_names[partner.pk],
+                website=partner.website,
+                email=partner.email,
+                registration_number=partner.registration_number,
             )
         if stale_rows:
             Partner.objects.bulk_update(stale_rows, ["search_text", "name_key"])
         existing: dict[int, set[str]] = {pk: set() for pk in ids}
         obsolete: list[int] = []
-        for key_id, pid, key in DuplicateKey.objects.filter(partner_id__in=ids).values_list("id", "partner_id", "key"):
+        for key_id, pid, key in DuplicateKey.objects.filter(partner_id__in=ids).values_list(
+            "id", "partner_id", "key"
+        ):
             existing[pid].add(key)
             if key not in wanted[pid]:
                 obsolete.append(key_id)
@@ -227,7 +271,12 @@ def _snapshot(partner: Partner) -> dict[str, Any]:
 
 
 _FK_FIELDS = {
-    "registration_country", "country", "parent", "primary_category", "identified_by", "owning_office",
+    "registration_country",
+    "country",
+    "parent",
+    "primary_category",
+    "identified_by",
+    "owning_office",
     "relationship_manager",
 }
 
@@ -257,7 +306,9 @@ def partner_create(
     partner.save()
     for name, language, kind in alternative_names:
         if name.strip():
-            PartnerName.objects.create(partner=partner, name=name.strip(), language=language, kind=kind or NameKind.ALTERNATIVE)
+            PartnerName.objects.create(
+                partner=partner, name=name.strip(), language=language, kind=kind or NameKind.ALTERNATIVE
+            )
     partner.other_categories.set([c for c in other_categories if c.pk != partner.primary_category_id])
     partner.tags.set(list(tags))
     if refresh_index:
@@ -312,7 +363,9 @@ def partner_update(
             before={k: before[k] for k in sorted(changed)},
             after={k: after[k] for k in sorted(changed)},
         )
-        many: dict[str, list[Any]] = {k: [before[k], after[k]] for k in ("other_categories", "tags") if k in changed}
+        many: dict[str, list[Any]] = {
+            k: [before[k], after[k]] for k in ("other_categories", "tags") if k in changed
+        }
         if many:
             # Many-to-many changes are not seen by save(); record them in the field history as well.
             current._write_history("update", many)
@@ -368,7 +421,11 @@ def partner_change_status(*, actor: Any, partner: Partner, status: str, reason: 
 
 @transaction.atomic
 def category_update(
-    *, actor: Any, category: StakeholderCategory, data: dict[str, Any], focal_offices: Iterable[Any],
+    *,
+    actor: Any,
+    category: StakeholderCategory,
+    data: dict[str, Any],
+    focal_offices: Iterable[Any],
     expected_version: int,
 ) -> StakeholderCategory:
     """Change a category's name or focal-point offices (PLGU and administrators)."""
@@ -377,22 +434,31 @@ def category_update(
     current = StakeholderCategory.objects.select_for_update().get(pk=category.pk)
     if current.version != expected_version:
         raise ConcurrentEdit()
-    before = {"name": current.name, "focal_note": current.focal_note, "is_active": current.is_active,
-              "focal_offices": sorted(current.focal_offices.values_list("code", flat=True))}
+    before = {
+        "name": current.name,
+        "focal_note": current.focal_note,
+        "is_active": current.is_active,
+        "focal_offices": sorted(current.focal_offices.values_list("code", flat=True)),
+    }
     for key in ("name", "focal_note", "is_active", "name_translations"):
         if key in data:
             setattr(current, key, data[key])
     _full_clean(current)
     current.save()
     current.focal_offices.set(list(focal_offices))
-    after = {"name": current.name, "focal_note": current.focal_note, "is_active": current.is_active,
-             "focal_offices": sorted(current.focal_offices.values_list("code", flat=True))}
+    after = {
+        "name": current.name,
+        "focal_note": current.focal_note,
+        "is_active": current.is_active,
+        "focal_offices": sorted(current.focal_offices.values_list("code", flat=True)),
+    }
     if before != after:
         audit("registry.category.update", target=current, before=before, after=after)
     return current
 
 
 # --- Contacts -------------------------------------------------------------------------------------
+
 
 class _ContactInAudit:
     """Names a contact in the audit log by number only: the log is append-only, so an erasure could not
@@ -411,8 +477,19 @@ def _audit_contact(action: str, contact: Contact, **kwargs: Any) -> None:
 
 
 CONTACT_FIELDS = (
-    "honorific", "given_name", "family_name", "emails", "phones", "preferred_language", "consent_email",
-    "consent_phone", "consent_post", "consent_recorded_on", "do_not_contact", "email_on_hold", "notes",
+    "honorific",
+    "given_name",
+    "family_name",
+    "emails",
+    "phones",
+    "preferred_language",
+    "consent_email",
+    "consent_phone",
+    "consent_post",
+    "consent_recorded_on",
+    "do_not_contact",
+    "email_on_hold",
+    "notes",
 )
 
 
@@ -424,7 +501,9 @@ def _clean_contact(contact: Contact, country_code: str | None) -> None:
             try:
                 phones.append(normalise_phone(raw, country_code))
             except ValidationFailed:
-                raise ValidationFailed({"phones": [_("“%(phone)s” is not a valid phone number.") % {"phone": raw}]})
+                raise ValidationFailed(
+                    {"phones": [_("“%(phone)s” is not a valid phone number.") % {"phone": raw}]}
+                ) from None
     contact.phones = phones
     from django.core.validators import validate_email
 
@@ -432,16 +511,26 @@ def _clean_contact(contact: Contact, country_code: str | None) -> None:
         try:
             validate_email(email)
         except ValidationError:
-            raise ValidationFailed({"emails": [_("“%(email)s” is not a valid e-mail address.") % {"email": email}]})
-    if (contact.consent_email or contact.consent_phone or contact.consent_post) and not contact.consent_recorded_on:
+            raise ValidationFailed(
+                {"emails": [_("“%(email)s” is not a valid e-mail address.") % {"email": email}]}
+            ) from None
+    if (
+        contact.consent_email or contact.consent_phone or contact.consent_post
+    ) and not contact.consent_recorded_on:
         contact.consent_recorded_on = timezone.localdate()
     _full_clean(contact)
 
 
 @transaction.atomic
 def contact_create(
-    *, actor: Any, data: dict[str, Any], partner: Partner | None = None, title: str = "",
-    is_key_person: bool = False, is_primary: bool = False, start_date: dt.date | None = None,
+    *,
+    actor: Any,
+    data: dict[str, Any],
+    partner: Partner | None = None,
+    title: str = "",
+    is_key_person: bool = False,
+    is_primary: bool = False,
+    start_date: dt.date | None = None,
 ) -> Contact:
     """Record a person, optionally with their current role at a partner."""
     if partner is not None and not can_edit_partner(actor, partner):
@@ -453,7 +542,11 @@ def contact_create(
     contact.save()
     if partner is not None:
         ContactRole.objects.create(
-            contact=contact, partner=partner, title=title, is_key_person=is_key_person, is_primary=is_primary,
+            contact=contact,
+            partner=partner,
+            title=title,
+            is_key_person=is_key_person,
+            is_primary=is_primary,
             start_date=start_date,
         )
         partner_refresh_index(partner)
@@ -488,8 +581,15 @@ def contact_update(*, actor: Any, contact: Contact, data: dict[str, Any], expect
 
 @transaction.atomic
 def contact_role_add(
-    *, actor: Any, contact: Contact, partner: Partner, title: str = "", is_key_person: bool = False,
-    is_primary: bool = False, start_date: dt.date | None = None, end_date: dt.date | None = None,
+    *,
+    actor: Any,
+    contact: Contact,
+    partner: Partner,
+    title: str = "",
+    is_key_person: bool = False,
+    is_primary: bool = False,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
 ) -> ContactRole:
     """Record that a person holds (or held) a role at an organisation, for a period."""
     if not can_edit_partner(actor, partner):
@@ -498,8 +598,15 @@ def contact_role_add(
         raise ValidationFailed({"contact": [_("This person's data was erased.")]})
     if start_date and end_date and end_date < start_date:
         raise ValidationFailed({"end_date": [_("The end date cannot be before the start date.")]})
-    role = ContactRole(contact=contact, partner=partner, title=title, is_key_person=is_key_person,
-                       is_primary=is_primary, start_date=start_date, end_date=end_date)
+    role = ContactRole(
+        contact=contact,
+        partner=partner,
+        title=title,
+        is_key_person=is_key_person,
+        is_primary=is_primary,
+        start_date=start_date,
+        end_date=end_date,
+    )
     _full_clean(role)
     role.save()
     partner_refresh_index(partner)
@@ -516,7 +623,11 @@ def contact_role_end(*, actor: Any, role: ContactRole, end_date: dt.date | None 
         raise ValidationFailed({"end_date": [_("The end date cannot be before the start date.")]})
     role.end_date = end_date
     role.save(update_fields=["end_date"])
-    audit("registry.contact.role_end", target=role.partner, after={"contact": role.contact_id, "until": end_date})
+    audit(
+        "registry.contact.role_end",
+        target=role.partner,
+        after={"contact": role.contact_id, "until": end_date},
+    )
     return role
 
 
@@ -525,7 +636,9 @@ def contact_export(*, actor: Any, contact: Contact) -> dict[str, Any]:
     if not can_handle_privacy_requests(actor):
         raise NotAllowed(_("Only the Partnerships and Local Government Unit handles personal-data requests."))
     data = {k: getattr(contact, k) for k in CONTACT_FIELDS}
-    data["consent_recorded_on"] = contact.consent_recorded_on.isoformat() if contact.consent_recorded_on else None
+    data["consent_recorded_on"] = (
+        contact.consent_recorded_on.isoformat() if contact.consent_recorded_on else None
+    )
     data["roles"] = [
         {
             "organisation": role.partner.name,
@@ -582,8 +695,14 @@ def contact_erase(*, actor: Any, contact: Contact, reason: str) -> Contact:
 
 @transaction.atomic
 def relationship_create(
-    *, actor: Any, source: Partner, kind: str, target: Partner, start_date: dt.date | None = None,
-    end_date: dt.date | None = None, note: str = "",
+    *,
+    actor: Any,
+    source: Partner,
+    kind: str,
+    target: Partner,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    note: str = "",
 ) -> Relationship:
     if not can_edit_partner(actor, source):
         raise NotAllowed(_("You may not edit this partner."))
@@ -591,8 +710,9 @@ def relationship_create(
         raise ValidationFailed({"target": [_("A partner cannot be related to itself.")]})
     if start_date and end_date and end_date < start_date:
         raise ValidationFailed({"end_date": [_("The end date cannot be before the start date.")]})
-    relationship = Relationship(source=source, kind=kind, target=target, start_date=start_date, end_date=end_date,
-                                note=note)
+    relationship = Relationship(
+        source=source, kind=kind, target=target, start_date=start_date, end_date=end_date, note=note
+    )
     _full_clean(relationship)
     relationship.save()
     audit("registry.relationship.create", target=source, after={"kind": kind, "target": target.pk})
@@ -603,8 +723,11 @@ def relationship_create(
 def relationship_delete(*, actor: Any, relationship: Relationship) -> None:
     if not can_edit_partner(actor, relationship.source):
         raise NotAllowed(_("You may not edit this partner."))
-    audit("registry.relationship.delete", target=relationship.source,
-          before={"kind": relationship.kind, "target": relationship.target_id})
+    audit(
+        "registry.relationship.delete",
+        target=relationship.source,
+        before={"kind": relationship.kind, "target": relationship.target_id},
+    )
     relationship.delete()
 
 
@@ -617,7 +740,11 @@ def partner_user_link(*, actor: Any, user: Any, partner: Partner) -> PartnerMemb
     if not can_link_partner_users(actor):
         raise NotAllowed(_("Only the Partnerships and Local Government Unit can link partner users."))
     if not user.is_partner_user:
-        raise ValidationFailed({"user": [_("Only users with the partner-user role (and no staff role) can be linked.")]})
-    membership, _created = PartnerMembership.objects.update_or_create(user=user, defaults={"partner": partner})
+        raise ValidationFailed(
+            {"user": [_("Only users with the partner-user role (and no staff role) can be linked.")]}
+        )
+    membership, _created = PartnerMembership.objects.update_or_create(
+        user=user, defaults={"partner": partner}
+    )
     audit("registry.partner_user.link", target=partner, after={"user": user.email})
     return membership

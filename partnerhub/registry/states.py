@@ -17,10 +17,22 @@ class PartnerStatus(models.TextChoices):
 PARTNER_TRANSITIONS = StateMachine(
     PartnerStatus,
     {
-        PartnerStatus.PROSPECT: {PartnerStatus.UNDER_DUE_DILIGENCE, PartnerStatus.ACTIVE, PartnerStatus.ARCHIVED},
-        PartnerStatus.UNDER_DUE_DILIGENCE: {PartnerStatus.ACTIVE, PartnerStatus.PROSPECT, PartnerStatus.ARCHIVED},
+        PartnerStatus.PROSPECT: {
+            PartnerStatus.UNDER_DUE_DILIGENCE,
+            PartnerStatus.ACTIVE,
+            PartnerStatus.ARCHIVED,
+        },
+        PartnerStatus.UNDER_DUE_DILIGENCE: {
+            PartnerStatus.ACTIVE,
+            PartnerStatus.PROSPECT,
+            PartnerStatus.ARCHIVED,
+        },
         PartnerStatus.ACTIVE: {PartnerStatus.INACTIVE, PartnerStatus.ARCHIVED},
-        PartnerStatus.INACTIVE: {PartnerStatus.ACTIVE, PartnerStatus.UNDER_DUE_DILIGENCE, PartnerStatus.ARCHIVED},
+        PartnerStatus.INACTIVE: {
+            PartnerStatus.ACTIVE,
+            PartnerStatus.UNDER_DUE_DILIGENCE,
+            PartnerStatus.ARCHIVED,
+        },
         PartnerStatus.ARCHIVED: {PartnerStatus.PROSPECT, PartnerStatus.INACTIVE},
     },
 )

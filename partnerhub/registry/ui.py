@@ -9,7 +9,9 @@ from partnerhub.core.seeding import register_seeder
 from partnerhub.core.ui import Card, NavItem, register_cards, register_nav
 from partnerhub.registry.permissions import can_use_registry
 
-register_nav(NavItem(label=_("Partners"), url_name="registry:partner_list", visible=can_use_registry, order=10))
+register_nav(
+    NavItem(label=_("Partners"), url_name="registry:partner_list", visible=can_use_registry, order=10)
+)
 
 
 def _cards(user: Any) -> list[Card]:
@@ -21,8 +23,13 @@ def _cards(user: Any) -> list[Card]:
         partner = Partner.objects.filter(pk=own).only("id", "name").first() if own else None
         if partner is None:
             return []
-        return [Card(label=_("Your organisation"), value=partner.name,
-                     url=reverse("registry:partner_detail", args=[partner.pk]))]
+        return [
+            Card(
+                label=_("Your organisation"),
+                value=partner.name,
+                url=reverse("registry:partner_detail", args=[partner.pk]),
+            )
+        ]
     from django.utils import timezone
 
     from partnerhub.registry.models import Partner
@@ -31,12 +38,21 @@ def _cards(user: Any) -> list[Card]:
     live = Partner.objects.filter(merged_into__isnull=True)
     year = timezone.localdate().year
     return [
-        Card(label=_("Active partners"), value=live.filter(status=PartnerStatus.ACTIVE).count(),
-             url=reverse("registry:partner_list") + "?status=active"),
-        Card(label=_("Prospects"), value=live.filter(status=PartnerStatus.PROSPECT).count(),
-             url=reverse("registry:partner_list") + "?status=prospect"),
-        Card(label=_("New partners this year"), value=live.filter(created_at__year=year).count(),
-             url=reverse("registry:new_partners")),
+        Card(
+            label=_("Active partners"),
+            value=live.filter(status=PartnerStatus.ACTIVE).count(),
+            url=reverse("registry:partner_list") + "?status=active",
+        ),
+        Card(
+            label=_("Prospects"),
+            value=live.filter(status=PartnerStatus.PROSPECT).count(),
+            url=reverse("registry:partner_list") + "?status=prospect",
+        ),
+        Card(
+            label=_("New partners this year"),
+            value=live.filter(created_at__year=year).count(),
+            url=reverse("registry:new_partners"),
+        ),
     ]
 
 

@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from partnerhub.core.audit import audit_for
-from partnerhub.core.errors import ConcurrentEdit, DomainError, IllegalTransition, NotAllowed, ValidationFailed
+from partnerhub.core.errors import (
+    ConcurrentEdit,
+    DomainError,
+    IllegalTransition,
+    NotAllowed,
+    ValidationFailed,
+)
 from partnerhub.core.history import describe
 from partnerhub.registry import exporter, selectors, services
 from partnerhub.registry.duplicates import candidates_for
@@ -27,6 +33,7 @@ from partnerhub.registry.forms import (
     RoleForm,
     StatusForm,
 )
+from partnerhub.registry.labels import action_label
 from partnerhub.registry.models import (
     Contact,
     ContactRole,
@@ -104,7 +111,11 @@ def partner_list(request: HttpRequest) -> HttpResponse:
         "can_merge": can_merge_partners(request.user),
         "can_export": can_export_partners(request.user),
     }
-    template = "registry/partner_list.html#results" if request.headers.get("HX-Request") else "registry/partner_list.html"
+    template = (
+        "registry/partner_list.html#results"
+        if request.headers.get("HX-Request")
+        else "registry/partner_list.html"
+    )
     return render(request, template, context)
 
 
@@ -140,10 +151,21 @@ def _with_bom(chunks: Any) -> Any:
 def _timeline(partner: Partner) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     for entry in describe(Partner, list(partner.history()[:100])):
-        entries.append({"at": entry.at, "actor": entry.actor, "title": entry.action, "changes": entry.changes})
+        entries.append(
+            {"at": entry.at, "actor": entry.actor, "title": entry.action, "changes": entry.changes}
+        )
     for row in audit_for(partner)[:100]:
-        entries.append({"at": row.at, "actor": row.actor_label, "title": row.action, "note": row.note,
-                        "after": row.after, "before": row.before, "changes": []})
+        entries.append(
+            {
+                "at": row.at,
+                "actor": row.actor_label,
+                "title": action_label(row.action),
+                "note": row.note,
+                "after": row.after,
+                "before": row.before,
+                "changes": [],
+            }
+        )
     entries.sort(key=lambda e: e["at"], reverse=True)
     return entries[:150]
 
@@ -171,8 +193,7 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _save_names_and_relations(form: PartnerForm) -> dict[str, Any]:
-    data = {k: v for k, v in form.cleaned_data.items() if k in services.PARTNER_FIELDS}
-    return data
+    return {k: v for k, v in form.cleaned_data.items() if k in services.PARTNER_FIELDS}
 
 
 @require_http_methods(["GET", "POST"])
@@ -185,18 +206,26 @@ def partner_create(request: HttpRequest) -> HttpResponse:
         data = _save_names_and_relations(form)
         names = form.cleaned_data["alternative_names"]
         candidates = candidates_for(
-            name=data["name"], acronym=data.get("acronym", ""), alt_names=[n for n, _l, _k in names],
-            website=data.get("website", ""), email=data.get("email", ""),
+            name=data["name"],
+            acronym=data.get("acronym", ""),
+            alt_names=[n for n, _l, _k in names],
+            website=data.get("website", ""),
+            email=data.get("email", ""),
             registration_number=data.get("registration_number", ""),
             country=data["country"].pk if data.get("country") else None,
         )
         if candidates and not form.cleaned_data.get("confirm_not_duplicate"):
-            form.add_error(None, _("This may already be in the database. Check the possible duplicates below."))
+            form.add_error(
+                None, _("This may already be in the database. Check the possible duplicates below.")
+            )
         else:
             try:
                 partner = services.partner_create(
-                    actor=request.user, data=data, alternative_names=names,
-                    other_categories=form.cleaned_data["other_categories"], tags=form.cleaned_data["tags"],
+                    actor=request.user,
+                    data=data,
+                    alternative_names=names,
+                    other_categories=form.cleaned_data["other_categories"],
+                    tags=form.cleaned_data["tags"],
                 )
             except ValidationFailed as exc:
                 _apply_errors(form, exc)
@@ -204,12 +233,15 @@ def partner_create(request: HttpRequest) -> HttpResponse:
                 for candidate in candidates:
                     a, b = sorted((partner.pk, candidate.partner.pk))
                     NotDuplicate.objects.get_or_create(
-                        partner_a_id=a, partner_b_id=b,
+                        partner_a_id=a,
+                        partner_b_id=b,
                         defaults={"decided_by_id": request.user.pk, "reason": "confirmed on create"},
                     )
                 messages.success(request, _("Partner “%(name)s” added.") % {"name": partner.name})
                 return redirect("registry:partner_detail", pk=partner.pk)
-    return render(request, "registry/partner_form.html", {"form": form, "partner": None, "candidates": candidates})
+    return render(
+        request, "registry/partner_form.html", {"form": form, "partner": None, "candidates": candidates}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -225,18 +257,28 @@ def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
         renamed = data["name"] != Partner.objects.values_list("name", flat=True).get(pk=pk)
         if renamed:
             candidates = candidates_for(
-                name=data["name"], acronym=data.get("acronym", ""), alt_names=[n for n, _l, _k in names],
-                website=data.get("website", ""), registration_number=data.get("registration_number", ""),
+                name=data["name"],
+                acronym=data.get("acronym", ""),
+                alt_names=[n for n, _l, _k in names],
+                website=data.get("website", ""),
+                email=data.get("email", ""),
+                registration_number=data.get("registration_number", ""),
+                country=data["country"].pk if data.get("country") else None,
                 exclude_ids=[pk],
             )
         if candidates and not form.cleaned_data.get("confirm_not_duplicate"):
-            form.add_error(None, _("The new name matches other records. Check the possible duplicates below."))
+            form.add_error(
+                None, _("The new name matches other records. Check the possible duplicates below.")
+            )
         else:
             try:
                 updated = services.partner_update(
-                    actor=request.user, partner=partner, data=data,
+                    actor=request.user,
+                    partner=partner,
+                    data=data,
                     expected_version=form.cleaned_data.get("version") or 0,
-                    other_categories=form.cleaned_data["other_categories"], tags=form.cleaned_data["tags"],
+                    other_categories=form.cleaned_data["other_categories"],
+                    tags=form.cleaned_data["tags"],
                 )
                 services.partner_set_names(actor=request.user, partner=updated, names=names)
             except ConcurrentEdit as exc:
@@ -246,7 +288,9 @@ def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Partner “%(name)s” saved.") % {"name": updated.name})
                 return redirect("registry:partner_detail", pk=updated.pk)
-    return render(request, "registry/partner_form.html", {"form": form, "partner": partner, "candidates": candidates})
+    return render(
+        request, "registry/partner_form.html", {"form": form, "partner": partner, "candidates": candidates}
+    )
 
 
 @require_POST
@@ -258,7 +302,9 @@ def partner_status(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("registry:partner_detail", pk=pk)
     try:
         services.partner_change_status(
-            actor=request.user, partner=partner, status=form.cleaned_data["status"],
+            actor=request.user,
+            partner=partner,
+            status=form.cleaned_data["status"],
             reason=form.cleaned_data.get("reason", ""),
         )
     except NotAllowed as exc:
@@ -279,9 +325,14 @@ def new_partners(request: HttpRequest) -> HttpResponse:
         year = this_year
     rows = selectors.new_partners_by_office(user=request.user, year=year)
     return render(
-        request, "registry/new_partners.html",
-        {"rows": rows, "year": year, "years": list(range(this_year, this_year - 6, -1)),
-         "total": sum(r["total"] for r in rows)},
+        request,
+        "registry/new_partners.html",
+        {
+            "rows": rows,
+            "year": year,
+            "years": list(range(this_year, this_year - 6, -1)),
+            "total": sum(r["total"] for r in rows),
+        },
     )
 
 
@@ -298,23 +349,31 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and role_form.is_valid():
         try:
             contact = services.contact_create(
-                actor=request.user, data=form.contact_data(), partner=partner,
-                title=role_form.cleaned_data["title"], is_key_person=role_form.cleaned_data["is_key_person"],
-                is_primary=role_form.cleaned_data["is_primary"], start_date=role_form.cleaned_data["start_date"],
+                actor=request.user,
+                data=form.contact_data(),
+                partner=partner,
+                title=role_form.cleaned_data["title"],
+                is_key_person=role_form.cleaned_data["is_key_person"],
+                is_primary=role_form.cleaned_data["is_primary"],
+                start_date=role_form.cleaned_data["start_date"],
             )
         except ValidationFailed as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("Contact “%(name)s” added.") % {"name": contact.full_name})
             return redirect("registry:partner_detail", pk=partner.pk)
-    return render(request, "registry/contact_form.html",
-                  {"form": form, "role_form": role_form, "partner": partner, "contact": None})
+    return render(
+        request,
+        "registry/contact_form.html",
+        {"form": form, "role_form": role_form, "partner": partner, "contact": None},
+    )
 
 
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_get_for(user=request.user, pk=pk)
     return render(
-        request, "registry/contact_detail.html",
+        request,
+        "registry/contact_detail.html",
         {
             "contact": contact,
             "roles": list(contact.roles.all()),
@@ -335,7 +394,9 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             contact = services.contact_update(
-                actor=request.user, contact=contact, data=form.contact_data(),
+                actor=request.user,
+                contact=contact,
+                data=form.contact_data(),
                 expected_version=form.cleaned_data.get("version") or 0,
             )
         except ConcurrentEdit as exc:
@@ -345,8 +406,11 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Contact saved."))
             return redirect("registry:contact_detail", pk=contact.pk)
-    return render(request, "registry/contact_form.html",
-                  {"form": form, "role_form": None, "partner": None, "contact": contact})
+    return render(
+        request,
+        "registry/contact_form.html",
+        {"form": form, "role_form": None, "partner": None, "contact": contact},
+    )
 
 
 @require_POST
@@ -370,8 +434,10 @@ def contact_export(request: HttpRequest, pk: int) -> HttpResponse:
         data = services.contact_export(actor=request.user, contact=contact)
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from None
-    response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2, default=str),
-                            content_type="application/json; charset=utf-8")
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2, default=str),
+        content_type="application/json; charset=utf-8",
+    )
     response["Content-Disposition"] = f'attachment; filename="contact-{contact.pk}-personal-data.json"'
     return response
 
@@ -407,8 +473,12 @@ def relationship_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             try:
                 services.relationship_create(
-                    actor=request.user, source=partner, kind=form.cleaned_data["kind"], target=target,
-                    start_date=form.cleaned_data["start_date"], end_date=form.cleaned_data["end_date"],
+                    actor=request.user,
+                    source=partner,
+                    kind=form.cleaned_data["kind"],
+                    target=target,
+                    start_date=form.cleaned_data["start_date"],
+                    end_date=form.cleaned_data["end_date"],
                     note=form.cleaned_data["note"],
                 )
             except ValidationFailed as exc:
@@ -437,8 +507,11 @@ def relationship_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def category_list(request: HttpRequest) -> HttpResponse:
     _require_registry(request)
     categories = StakeholderCategory.objects.prefetch_related("focal_offices").order_by("number")
-    return render(request, "registry/category_list.html",
-                  {"categories": categories, "can_manage": can_manage_categories(request.user)})
+    return render(
+        request,
+        "registry/category_list.html",
+        {"categories": categories, "can_manage": can_manage_categories(request.user)},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -450,7 +523,8 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.category_update(
-                actor=request.user, category=category,
+                actor=request.user,
+                category=category,
                 data={k: form.cleaned_data[k] for k in ("name", "focal_note", "is_active")},
                 focal_offices=form.cleaned_data["focal_offices"],
                 expected_version=form.cleaned_data.get("version") or 0,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -298,7 +299,17 @@ def merge_detail(request: HttpRequest, pk: int) -> HttpResponse:
         MergeRecord.objects.select_related("survivor", "absorbed", "merged_by", "reverted_by"), pk=pk
     )
     log = merge.repointed or {}
-    moved = [(entry["model"], entry["field"], len(entry["pks"])) for entry in log.get("moved", [])]
+    moved = []
+    for entry in log.get("moved", []):
+        try:
+            model = apps.get_model(entry["model"])
+        except LookupError:  # an app removed since
+            moved.append((entry["model"], entry["field"], len(entry["pks"])))
+            continue
+        link = model._meta.get_field(entry["field"].removesuffix("_id"))
+        moved.append(
+            (model._meta.verbose_name_plural, getattr(link, "verbose_name", link.name), len(entry["pks"]))
+        )
     labels = {name: duplicates.partner_field(name).verbose_name for name in duplicates.MERGE_FIELDS}
     taken = [labels[name] for name, side in sorted(merge.chosen_fields.items()) if side == "absorbed"]
     context = {

@@ -19,6 +19,10 @@ from partnerhub.registry.models import (
     StakeholderCategory,
 )
 
+# Marked (not only given `db` through fixtures) so that pytest-django runs these with the other database
+# tests, before the transactional browser tests whose teardown empties the seeded offices and categories.
+pytestmark = pytest.mark.django_db
+
 
 def make_partner(actor, name, *, country="KE", names=(), **extra):
     data = {

@@ -70,6 +70,8 @@ DIFFERENT = [
     (rec("Sheridan Production Partners II-A, L.P."), rec("Sheridan Production Partners III-A, L.P.")),
     (rec("Adani Green Energy Twenty Seven C Limited"), rec("Adani Green Energy Twenty Seven B Limited")),
     (rec("Housing Fund 2"), rec("Housing Fund 3")),
+    (rec("PNE Wind Park XXVII GmbH & Co. KG"), rec("PNE Wind Park XXVIII GmbH & Co. KG")),
+    (rec("EQT Future Co-Investment (C) SCSp"), rec("EQT Future Co-Investment (D) SCSp")),
     # the same name registered in two countries is two legal bodies
     (rec("Acme Holdings Ltd", country="GB"), rec("Acme Holdings Inc", country="US")),
     # little in common

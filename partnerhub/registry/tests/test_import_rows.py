@@ -222,7 +222,7 @@ def test_values_are_accepted_in_every_documented_form(plgu_officer):
             "theme:governance; sdg:11.1 ;housing,020 762 3120,C.123/45"
         ),
         (
-            "Two,Côte d’Ivoire,19,urban-forum,ro-lac,2024-03-31,"  # noqa: RUF001 - the name has that quote
+            "Two,Côte d’Ivoire,19,urban-forum,ro-lac,2024-03-31,"
             "general consultative status,2001,,+44 20 7946 0958,"
         ),
         "Three,Allemagne,academia,call for eoi,YU,,,,,,",
