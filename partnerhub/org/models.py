@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from partnerhub.core.i18n import translated
 from partnerhub.core.models import TrackedModel
 
 
@@ -75,11 +75,7 @@ class Office(TrackedModel):
 
     @property
     def display_name(self) -> str:
-        language = (get_language() or "en").lower()
-        translated = (
-            self.name_translations.get(language) if isinstance(self.name_translations, dict) else None
-        )
-        return str(translated or self.name)
+        return translated(self.name, self.name_translations)
 
     def ancestors(self) -> list[Office]:
         chain: list[Office] = []

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from partnerhub.core.i18n import translated
 from partnerhub.core.models import TrackedModel
 from partnerhub.registry.choices import (
     Channel,
@@ -109,8 +110,7 @@ class StakeholderCategory(TrackedModel):
 
     @property
     def display_name(self) -> str:
-        language = (get_language() or "en").lower()
-        return str(self.name_translations.get(language) or self.name)
+        return translated(self.name, self.name_translations)
 
 
 class Tag(TrackedModel):
@@ -137,8 +137,7 @@ class Tag(TrackedModel):
 
     @property
     def display_name(self) -> str:
-        language = (get_language() or "en").lower()
-        return str(self.name_translations.get(language) or self.name)
+        return translated(self.name, self.name_translations)
 
 
 class Partner(TrackedModel):
