@@ -22,7 +22,7 @@ from partnerhub.core.errors import (
 )
 from partnerhub.core.history import describe
 from partnerhub.registry import exporter, selectors, services
-from partnerhub.registry.duplicates import candidates_for
+from partnerhub.registry.duplicates import candidates_for, mark_not_duplicate
 from partnerhub.registry.forms import (
     CategoryForm,
     ContactForm,
@@ -37,7 +37,6 @@ from partnerhub.registry.labels import action_label
 from partnerhub.registry.models import (
     Contact,
     ContactRole,
-    NotDuplicate,
     Partner,
     Relationship,
     StakeholderCategory,
@@ -192,8 +191,29 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registry/partner_detail.html", context)
 
 
-def _save_names_and_relations(form: PartnerForm) -> dict[str, Any]:
+def _partner_data(form: PartnerForm) -> dict[str, Any]:
     return {k: v for k, v in form.cleaned_data.items() if k in services.PARTNER_FIELDS}
+
+
+def _duplicate_candidates(
+    data: dict[str, Any], names: list[tuple[str, str, str]], exclude_ids: tuple[int, ...] = ()
+) -> list[Any]:
+    """Existing partners that the record about to be saved may duplicate."""
+    return candidates_for(
+        name=data["name"],
+        acronym=data.get("acronym", ""),
+        alt_names=[n for n, _l, _k in names],
+        website=data.get("website", ""),
+        email=data.get("email", ""),
+        registration_number=data.get("registration_number", ""),
+        country=data["country"].pk if data.get("country") else None,
+        exclude_ids=exclude_ids,
+    )
+
+
+def _remember_not_duplicates(user: Any, partner: Partner, candidates: list[Any], reason: str) -> None:
+    for candidate in candidates:
+        mark_not_duplicate(actor=user, partner_a=partner, partner_b=candidate.partner, reason=reason)
 
 
 @require_http_methods(["GET", "POST"])
@@ -203,17 +223,9 @@ def partner_create(request: HttpRequest) -> HttpResponse:
     form = PartnerForm(request.POST or None, initial={"identified_on": timezone.localdate()})
     candidates: list[Any] = []
     if request.method == "POST" and form.is_valid():
-        data = _save_names_and_relations(form)
+        data = _partner_data(form)
         names = form.cleaned_data["alternative_names"]
-        candidates = candidates_for(
-            name=data["name"],
-            acronym=data.get("acronym", ""),
-            alt_names=[n for n, _l, _k in names],
-            website=data.get("website", ""),
-            email=data.get("email", ""),
-            registration_number=data.get("registration_number", ""),
-            country=data["country"].pk if data.get("country") else None,
-        )
+        candidates = _duplicate_candidates(data, names)
         if candidates and not form.cleaned_data.get("confirm_not_duplicate"):
             form.add_error(
                 None, _("This may already be in the database. Check the possible duplicates below.")
@@ -230,13 +242,7 @@ def partner_create(request: HttpRequest) -> HttpResponse:
             except ValidationFailed as exc:
                 _apply_errors(form, exc)
             else:
-                for candidate in candidates:
-                    a, b = sorted((partner.pk, candidate.partner.pk))
-                    NotDuplicate.objects.get_or_create(
-                        partner_a_id=a,
-                        partner_b_id=b,
-                        defaults={"decided_by_id": request.user.pk, "reason": "confirmed on create"},
-                    )
+                _remember_not_duplicates(request.user, partner, candidates, "confirmed on create")
                 messages.success(request, _("Partner “%(name)s” added.") % {"name": partner.name})
                 return redirect("registry:partner_detail", pk=partner.pk)
     return render(
@@ -252,20 +258,11 @@ def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PartnerForm(request.POST or None, instance=partner, initial={"version": partner.version})
     candidates: list[Any] = []
     if request.method == "POST" and form.is_valid():
-        data = _save_names_and_relations(form)
+        data = _partner_data(form)
         names = form.cleaned_data["alternative_names"]
         renamed = data["name"] != Partner.objects.values_list("name", flat=True).get(pk=pk)
         if renamed:
-            candidates = candidates_for(
-                name=data["name"],
-                acronym=data.get("acronym", ""),
-                alt_names=[n for n, _l, _k in names],
-                website=data.get("website", ""),
-                email=data.get("email", ""),
-                registration_number=data.get("registration_number", ""),
-                country=data["country"].pk if data.get("country") else None,
-                exclude_ids=[pk],
-            )
+            candidates = _duplicate_candidates(data, names, exclude_ids=(pk,))
         if candidates and not form.cleaned_data.get("confirm_not_duplicate"):
             form.add_error(
                 None, _("The new name matches other records. Check the possible duplicates below.")
@@ -281,6 +278,7 @@ def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     tags=form.cleaned_data["tags"],
                 )
                 services.partner_set_names(actor=request.user, partner=updated, names=names)
+                _remember_not_duplicates(request.user, updated, candidates, "confirmed on rename")
             except ConcurrentEdit as exc:
                 form.add_error(None, exc.message)
             except ValidationFailed as exc:
