@@ -34,6 +34,15 @@ def to_jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _clone(value: Any) -> Any:
+    """A copy of JSON-like data (lists, dicts, scalars) — much cheaper than copy.deepcopy."""
+    if isinstance(value, list):
+        return [_clone(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clone(v) for k, v in value.items()}
+    return value
+
+
 class HistoryAction(models.TextChoices):
     CREATE = "create", _("created")
     UPDATE = "update", _("changed")
@@ -86,12 +95,34 @@ class TrackedModel(models.Model):
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any, **kwargs: Any) -> Self:
         instance = super().from_db(db, field_names, values, **kwargs)
-        instance._snapshot = instance._current_values()
+        instance._snapshot_raw = instance._raw_values()
         return instance
 
     def _tracked_fields(self) -> list[models.Field[Any, Any]]:
         skip = self._always_excluded | self.history_exclude
         return [f for f in self._meta.concrete_fields if f.name not in skip and not f.primary_key]
+
+    def _tracked_attnames(self) -> tuple[str, ...]:
+        cls = type(self)
+        cached: tuple[str, ...] | None = cls.__dict__.get("_tracked_attnames_cache")
+        if cached is None:
+            cached = tuple(f.attname for f in self._tracked_fields())
+            cls._tracked_attnames_cache = cached  # type: ignore[attr-defined]
+        return cached
+
+    def _raw_values(self) -> dict[str, Any]:
+        """The loaded values as they are, cheaply: list pages load many records and change none.
+
+        Converting to JSON form waits until a save needs the difference; lists and dictionaries are
+        copied so that changing them in place still counts as a change.
+        """
+        loaded = self.__dict__
+        values: dict[str, Any] = {}
+        for attname in self._tracked_attnames():
+            if attname in loaded:  # deferred fields are absent
+                value = loaded[attname]
+                values[attname] = _clone(value) if isinstance(value, list | dict) else value
+        return values
 
     def _current_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -103,7 +134,8 @@ class TrackedModel(models.Model):
         return values
 
     def _diff(self) -> dict[str, list[Any]]:
-        before: dict[str, Any] = getattr(self, "_snapshot", {})
+        raw: dict[str, Any] = getattr(self, "_snapshot_raw", {})
+        before = {key: to_jsonable(value) for key, value in raw.items()}
         after = self._current_values()
         changes: dict[str, list[Any]] = {}
         for key, new in after.items():
@@ -138,7 +170,7 @@ class TrackedModel(models.Model):
                 raise
             if adding or changes:
                 self._write_history(HistoryAction.CREATE if adding else HistoryAction.UPDATE, changes)
-        self._snapshot = self._current_values()
+        self._snapshot_raw = self._raw_values()
 
     def _do_update(
         self,

@@ -255,10 +255,17 @@ class Partner(TrackedModel):
         indexes = [
             models.Index(fields=["name", "id"]),
             models.Index(fields=["status", "name"]),
+            # Covers the facet counts (status, category, country) without reading the table.
+            models.Index(
+                fields=["status", "primary_category", "country"],
+                name="registry_partner_facets",
+                condition=models.Q(merged_into__isnull=True),
+            ),
             models.Index(fields=["primary_category", "status"]),
             models.Index(fields=["country", "status"]),
             models.Index(fields=["owning_office", "status"]),
             models.Index(fields=["created_at"]),
+            models.Index(fields=["updated_at"], name="registry_partner_updated"),
             models.Index(fields=["identified_channel"]),
             models.Index(fields=["ecosoc_status"]),
             models.Index(fields=["registration_number"]),

@@ -8,7 +8,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.core.cache import cache
+from django.db import connections
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from partnerhub.registry import normalize
@@ -83,15 +85,41 @@ SORTS = {
 LIVE_STATUSES = [s for s in PartnerStatus.values if s != PartnerStatus.ARCHIVED]
 
 
+# SQLite's trigram index (migration 0005) finds substrings of three characters or more.
+_FTS_MIN = 3
+_FTS_SQL = "SELECT rowid FROM registry_partner_fts WHERE registry_partner_fts MATCH %s"
+
+
+def _search(qs: QuerySet[Partner], terms: list[str]) -> QuerySet[Partner]:
+    """Every term must occur in `search_text` (folded names, acronyms, other names and contacts).
+
+    PostgreSQL answers `LIKE '%term%'` from its trigram index. SQLite would scan every row, so terms of
+    three characters or more go through its FTS5 trigram table; shorter ones filter what that finds.
+    Terms come from `normalize.query_terms` and hold only [0-9a-z], so quoting them is enough.
+    """
+    if connections[qs.db].vendor == "sqlite":
+        indexed = [t for t in terms if len(t) >= _FTS_MIN]
+        if indexed:
+            expression = " AND ".join(f'"{t}"' for t in indexed)
+            qs = qs.filter(pk__in=RawSQL(_FTS_SQL, [expression]))  # noqa: S611 (parameterised)
+        terms = [t for t in terms if len(t) < _FTS_MIN]
+    for term in terms:
+        qs = qs.filter(search_text__contains=term)
+    return qs
+
+
+def _countries_in(region: str) -> QuerySet[Country, Any]:
+    return Country.objects.filter(Q(region_code=region) | Q(subregion_code=region)).values("iso2")
+
+
 def _apply(qs: QuerySet[Partner], f: PartnerFilters, skip: frozenset[str] = frozenset()) -> QuerySet[Partner]:
     if f.q:
-        for term in normalize.query_terms(f.q):
-            qs = qs.filter(search_text__contains=term)
+        qs = _search(qs, normalize.query_terms(f.q))
     if f.category and "category" not in skip:
         secondary = Partner.other_categories.through.objects.filter(stakeholdercategory_id__in=f.category)
         qs = qs.filter(Q(primary_category__in=f.category) | Q(pk__in=secondary.values("partner_id")))
     if f.region and "region" not in skip:
-        qs = qs.filter(Q(country__region_code=f.region) | Q(country__subregion_code=f.region))
+        qs = qs.filter(country_id__in=_countries_in(f.region))
     if f.country:
         qs = qs.filter(country_id=f.country)
     if "status" not in skip:
@@ -134,20 +162,26 @@ def facets_invalidate() -> None:
         cache.set(FACET_GENERATION_KEY, 1)
 
 
-def partner_facets(*, user: Any, filters: PartnerFilters) -> dict[str, list[tuple[Any, str, int]]]:
-    """Counts per status, category and region, each with the other filters applied.
+def partner_facets(*, user: Any, filters: PartnerFilters) -> dict[str, Any]:
+    """Counts per status, category and region, each with the other filters applied, and the total.
 
-    One grouped query over (status, category, region) with every other filter applied; the three facets
-    are then summed in Python, so the cost is one scan whatever the number of facets. Staff all see the
-    same partners, so the counts for a filter combination are cached briefly and shared between them.
+    One grouped query over (status, category, country) with every other filter applied — answered from
+    the covering index `registry_partner_facets` when no other filter needs the table — is summed in
+    Python into the three facets, so the cost is one scan whatever the number of facets. The same sums
+    give the exact number of results (`total`), so the list page needs no separate COUNT, except when a
+    category filter also matches secondary categories (`total` is then None). Staff all see the same
+    partners, so the counts for a filter combination are cached briefly and shared between them.
     """
     if not can_use_registry(user):
         return _facets_uncached(user=user, filters=filters)
     generation = cache.get_or_set(FACET_GENERATION_KEY, 0)
+    # Services bump the generation when they commit; the latest change time (one indexed lookup) also
+    # covers writes that bypass them (bulk imports, merges) and the writer's own uncommitted changes.
+    latest = Partner.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
     key = (
         "registry:facets:"
         + hashlib.sha256(
-            f"{generation}|{sorted(asdict(filters).items())}|{_lang_suffix()}".encode()
+            f"{generation}|{latest}|{sorted(asdict(filters).items())}|{_lang_suffix()}".encode()
         ).hexdigest()
     )
     cached = cache.get(key)
@@ -157,13 +191,18 @@ def partner_facets(*, user: Any, filters: PartnerFilters) -> dict[str, list[tupl
     return cached  # type: ignore[no-any-return]
 
 
-def _facets_uncached(*, user: Any, filters: PartnerFilters) -> dict[str, list[tuple[Any, str, int]]]:
+def _facets_uncached(*, user: Any, filters: PartnerFilters) -> dict[str, Any]:
     qs = _apply(partners_visible_to(user=user), filters, skip=frozenset({"status", "category", "region"}))
-    grouped = (
-        qs.values_list("status", "primary_category", "country__region_code")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    grouped = qs.values_list("status", "primary_category", "country").annotate(n=Count("id")).order_by()
+    suffix = _lang_suffix()
+    countries = list(Country.objects.values_list("iso2", "region_code", "subregion_code", f"region_{suffix}"))
+    region_of = {iso2: region for iso2, region, _sub, _name in countries}
+    in_filter_region = {
+        iso2
+        for iso2, region, subregion, _name in countries
+        if filters.region and filters.region in (region, subregion)
+    }
+    region_names = {region: name for _iso2, region, _sub, name in countries if region}
     wanted_status = (
         set(filters.status)
         if filters.status
@@ -173,21 +212,18 @@ def _facets_uncached(*, user: Any, filters: PartnerFilters) -> dict[str, list[tu
     status_counts: dict[str, int] = {}
     category_counts: dict[int, int] = {}
     region_counts: dict[str, int] = {}
-    for status, category, region, n in grouped:
+    for status, category, country, n in grouped:
         in_status = status in wanted_status
         in_category = not wanted_category or category in wanted_category
-        in_region = not filters.region or region == filters.region
+        in_region = not filters.region or country in in_filter_region
         if in_category and in_region:
             status_counts[status] = status_counts.get(status, 0) + n
         if in_status and in_region:
             category_counts[category] = category_counts.get(category, 0) + n
         if in_status and in_category:
-            region_counts[region or ""] = region_counts.get(region or "", 0) + n
-    regions = dict(
-        Country.objects.exclude(region_code="")
-        .values_list("region_code", f"region_{_lang_suffix()}")
-        .distinct()
-    )
+            region = region_of.get(country, "") if country else ""
+            region_counts[region] = region_counts.get(region, 0) + n
+    total = None if wanted_category else sum(status_counts.get(s, 0) for s in wanted_status)
     return {
         "status": [(v, str(label), status_counts.get(v, 0)) for v, label in PartnerStatus.choices],
         "category": [
@@ -196,8 +232,9 @@ def _facets_uncached(*, user: Any, filters: PartnerFilters) -> dict[str, list[tu
         ],
         "region": [
             (code, name, region_counts.get(code, 0))
-            for code, name in sorted(regions.items(), key=lambda x: x[1])
+            for code, name in sorted(region_names.items(), key=lambda x: x[1])
         ],
+        "total": total,
     }
 
 

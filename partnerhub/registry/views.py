@@ -95,8 +95,11 @@ def partner_list(request: HttpRequest) -> HttpResponse:
     _require_registry(request)
     form, filters = _filters(request)
     partners = selectors.partner_search(user=request.user, filters=filters)
-    page = Paginator(partners, PAGE_SIZE).get_page(request.GET.get("page"))
     facets = selectors.partner_facets(user=request.user, filters=filters)
+    paginator = Paginator(partners, PAGE_SIZE)
+    if facets.get("total") is not None:
+        paginator.count = facets["total"]  # exact: the facet sums, so no second COUNT over the results
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {

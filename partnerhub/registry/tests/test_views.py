@@ -6,6 +6,7 @@ import io
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -976,10 +977,12 @@ def test_the_list_page_query_count_does_not_grow_with_the_data(
     client = client_for(staff_member)
     _fill(registrar, 0, 5)
     client.get(reverse("registry:partner_list"))
+    cache.clear()  # measure the worst case: facet counts computed, not taken from the cache
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("registry:partner_list"))
     _fill(registrar, 5, 55)
 
+    cache.clear()
     with django_assert_max_num_queries(len(few)):
         response = client.get(reverse("registry:partner_list"))
 
