@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "partnerhub.org",
     "partnerhub.accounts",
     "partnerhub.registry",
+    "partnerhub.screening",
     "partnerhub.api",
 ]
 

@@ -87,3 +87,4 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 api.add_router("/", "partnerhub.accounts.api.router")
 api.add_router("/offices", "partnerhub.org.api.router")
 api.add_router("/", "partnerhub.registry.api.router")
+api.add_router("/screening", "partnerhub.screening.api.router")
