@@ -41,6 +41,7 @@ from partnerhub.registry.models import (
     Relationship,
     StakeholderCategory,
 )
+from partnerhub.registry.panels import render_partner_panels
 from partnerhub.registry.permissions import (
     can_archive_partner,
     can_change_partner_status,
@@ -91,6 +92,32 @@ def _filters(request: HttpRequest) -> tuple[PartnerFilterForm, selectors.Partner
     return form, filters
 
 
+FILTER_SELECTS = ("channel", "office", "ecosoc", "sort")
+
+
+def _select_options(form: PartnerFilterForm) -> dict[str, dict[str, Any]]:
+    """The filter selects' options as plain (value, label, selected) rows.
+
+    Rendering each option through Django's widget templates cost about 20 ms per list page; the page
+    writes these few selects itself.
+    """
+    selects: dict[str, dict[str, Any]] = {}
+    for name in ("theme", *FILTER_SELECTS):
+        bound = form[name]
+        raw = bound.value()
+        chosen = {str(v) for v in raw} if isinstance(raw, list | tuple) else {str(raw or "")}
+        field = form.fields[name]
+        choices = field.choices  # type: ignore[attr-defined]
+        if name == "office":
+            choices = [("", _("Any office")), *[(c, label) for c, label in choices if c != ""]]
+        selects[name] = {
+            "id": bound.id_for_label,
+            "label": bound.label,
+            "options": [(str(value), str(label), str(value) in chosen) for value, label in choices],
+        }
+    return selects
+
+
 def partner_list(request: HttpRequest) -> HttpResponse:
     _require_registry(request)
     form, filters = _filters(request)
@@ -104,6 +131,7 @@ def partner_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {
         "form": form,
+        "selects": _select_options(form),
         "page": page,
         "facets": facets,
         "filters": filters,
@@ -190,6 +218,8 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
             or (s != PartnerStatus.ARCHIVED and can_change_partner_status(request.user, partner))
         ],
         "timeline": _timeline(partner) if staff_view else [],
+        # Other apps' panels (e.g. sanctions screening), staff only; each also checks its own predicate.
+        "panels": render_partner_panels(request, partner) if staff_view else [],
     }
     return render(request, "registry/partner_detail.html", context)
 
