@@ -12,4 +12,5 @@ class ScreeningConfig(AppConfig):
         from partnerhub.screening import (
             jobs,  # noqa: F401  (registers the periodic list refresh)
             ui,  # noqa: F401  (registers navigation and the dashboard card)
+            ui_monitoring,  # noqa: F401  (alerts: navigation, labels, partner panel, catch-up, receivers)
         )

@@ -294,3 +294,6 @@ class ListChange(models.Model):
         if not self._state.adding:
             raise ImmutableRecord
         super().save(*args, **kwargs)
+
+
+from partnerhub.screening.models_monitoring import *  # noqa: E402,F403

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from partnerhub.screening import views
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("lists/snapshots/<int:pk>/", views.snapshot_detail, name="snapshot_detail"),
     path("lists/snapshots/<int:pk>/changes/", views.snapshot_changes, name="snapshot_changes"),
     path("lists/entries/<int:pk>/", views.entry_detail, name="entry_detail"),
+    path("", include("partnerhub.screening.urls_monitoring")),
 ]

@@ -175,6 +175,6 @@ def test_the_same_pages_in_arabic(page, live_server, staff_member):
 
     entry = current.entries.get(reference_number="QDi.299")
     page.goto(f"{live_server.url}/screening/lists/entries/{entry.pk}/")
-    expect(page.locator("dd[dir=auto]").first).to_have_text("إبراهيم عواد إبراهيم علي البدري السامرائي")
+    expect(page.locator("dd bdi").first).to_have_text("إبراهيم عواد إبراهيم علي البدري السامرائي")
     check("entry")
     check.finish()

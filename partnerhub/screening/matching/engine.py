@@ -1,0 +1,803 @@
+"""The sanctions name-matching engine: an index over a list's names and a scorer that explains itself.
+
+Pure Python (no Django): build a `Matcher` from a list snapshot's `ListEntry` records, then screen
+queries against it. See docs/screening-matching.md for the algorithm and its measured quality.
+
+    m = Matcher(entries, threshold=DEFAULT_THRESHOLD)
+    hits = m.screen(Query("Mohammed Omar", kind="person", birth_date="1960"))
+
+How a query is screened:
+
+1. Its name (and each alias) is tokenised by `normalize.tokenize`, once as a person's name and once as an
+   organisation's when the query does not say which it is.
+2. Candidates come from an inverted index, never from a scan of the list. Each query token is looked up
+   by its exact form, its consonant skeleton, its phonetic form and its one-deletion neighbours (so a
+   one-letter typo still meets the listed spelling); the names any of those vocabulary words appear in are
+   its posting set. A listed name is a candidate when it shares at least two query tokens (or all of its
+   own, for one-word names), which keeps the candidates of a common name like "Mohammed" few.
+3. Each candidate name is scored by aligning its tokens one-to-one with the query's (best pairs first).
+   Token similarity is 1 for equal tokens, about 0.9 for transliteration/spelling variants and typos,
+   0.8 for an initial. The name score is the weighted share of the query's tokens found, discounted
+   lightly for listed words the query lacks (very lightly for middle names).
+4. Date of birth and nationality (people) or country (organisations) then raise or lower the score.
+5. The best name of each entry becomes a `Hit` with the decision against the threshold and the reasons.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import re
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import combinations, pairwise
+
+from rapidfuzz.distance import OSA
+
+from partnerhub.screening.matching.countries import country_key
+from partnerhub.screening.matching.normalize import (
+    PARTICLES,
+    Form,
+    Token,
+    phonetic,
+    skeleton,
+    tokenize,
+    vowel_pattern,
+)
+from partnerhub.screening.matching.types import BirthDate, Hit, ListEntry, Query
+
+ALGORITHM_VERSION = "partnerhub-match-1.0"
+DEFAULT_THRESHOLD = 0.85
+# Hits below this score are not worth showing to anyone (they are not even "possible matches").
+DEFAULT_FLOOR = 0.6
+
+# Token similarity levels (see `token_similarity`).
+EXACT = "exact"
+SPELLING = "spelling variant"
+VARIANT = "transliteration variant"
+TYPO = "typo"
+INITIAL = "initial"
+_MIN_TOKEN = 0.75
+
+ACRONYM = "acronym"
+# Name-score weights: what an unmatched listed token costs, by where it is in the listed name (a missing
+# middle name is normal; a missing given name means the query may be the father's name), and what an
+# unmatched query token costs (one between matched words is often an added patronymic).
+_MISSING_MIDDLE = 0.1
+_MISSING_LEADING = 0.6
+_MISSING_TRAILING = 0.2
+_MISSING_ORG_WORD = 0.4
+_EXTRA_QUERY_MIDDLE = 0.5
+# A middle word on each side that matches nothing is a different father's name, not an omission.
+_CONFLICT = 0.6
+_ACRONYM_SCORE = 0.88
+# Tokens carried by more than this share of a big list's names count for less (common names).
+_COMMON_SHARE = 0.003
+_COMMON_MIN_NAMES = 500
+_LOOKUP_CACHE_SIZE = 100_000
+# At most this many listed names are scored per query (the index ranks them first).
+_MAX_CANDIDATES = 150
+# Adjustments for facts other than the name.
+_DOB_EXACT = 0.05
+_DOB_YEAR = 0.03
+_DOB_NEAR = -0.08
+_DOB_MISMATCH = -0.25
+_COUNTRY_MATCH = 0.02
+_COUNTRY_MISMATCH = -0.08
+
+_COMPATIBLE_VOWELS = frozenset(["ae", "ea", "ei", "ie", "ou", "uo", "iy", "yi"])
+_DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
+
+
+def _vowels_compatible(a: str, b: str) -> bool:
+    """Whether two spellings with one consonant skeleton could be one name ("Husain"/"Hussein": yes,
+    "Hassan"/"Hussein": no): first vowels compatible, at most one later vowel incompatible."""
+    va, vb = vowel_pattern(a), vowel_pattern(b)
+    if not va or not vb:
+        return True
+    if va[0] != vb[0] and va[0] + vb[0] not in _COMPATIBLE_VOWELS:
+        return False
+    misses = sum(
+        1 for x, y in zip(va[1:], vb[1:], strict=False) if x != y and x + y not in _COMPATIBLE_VOWELS
+    )
+    return misses <= 1
+
+
+def _skeleton_variant(a: str, b: str, length: int) -> bool:
+    """Whether two spellings sharing a consonant skeleton are one name written two ways. Two-consonant
+    skeletons ("Omar"/"Umar", but also "Qaida"/"Jeddawi") need the same start and matching vowels."""
+    if length >= 3:
+        return _vowels_compatible(a, b)
+    if length < 2:
+        return False
+    if a[0] != b[0] and not (a[0] in "aeiou" and b[0] in "aeiou"):
+        return False
+    va, vb = vowel_pattern(a), vowel_pattern(b)
+    return len(va) == len(vb) and all(
+        x == y or x + y in _COMPATIBLE_VOWELS for x, y in zip(va, vb, strict=True)
+    )
+
+
+def token_similarity(q: Token, c: Token) -> tuple[float, str]:
+    """How alike two tokens are, in [0, 1], and why (one of the level names above, or "")."""
+    if q.text == c.text:
+        return 1.0, EXACT
+    if q.is_initial or c.is_initial:
+        if q.text[0] == c.text[0] and not (q.arabic or c.arabic):
+            return 0.8, INITIAL
+        return 0.0, ""
+    if q.text.isdigit() or c.text.isdigit():
+        return 0.0, ""
+    qs, cs = q.skeleton, c.skeleton
+    if q.arabic or c.arabic:
+        # Transliterated Arabic keeps consonants only: compare skeletons.
+        if qs == cs and len(qs) >= 2:
+            return (0.95 if len(qs) >= 3 else 0.88), VARIANT
+        if qs == cs and len(qs) == 1 and max(len(q.text), len(c.text)) <= 5:
+            return 0.85, VARIANT  # "علي" (l) and "Ali"
+        if min(len(qs), len(cs)) >= 3 and OSA.distance(qs, cs) == 1:
+            return 0.8, VARIANT
+        return 0.0, ""
+    if q.phonetic == c.phonetic:
+        return 0.95, SPELLING
+    if qs == cs and _skeleton_variant(q.text, c.text, len(qs)):
+        return 0.92, VARIANT
+    shortest = min(len(q.text), len(c.text))
+    allowed = 0 if shortest < 4 else 1 if shortest < 8 else 2
+    # A typo rarely hits the first letter of a short word; allowing it there pairs "Saddam" with "Adam".
+    if allowed and (q.text[0] == c.text[0] or shortest >= 5):
+        distance = min(OSA.distance(q.text, c.text), OSA.distance(q.phonetic, c.phonetic))
+        if distance <= allowed:
+            return (0.9 if distance <= 1 else 0.82), TYPO
+    return 0.0, ""
+
+
+def _acronym(tokens: Sequence[Token]) -> str:
+    """The initials of a multi-word organisation name ("People's Liberation Army" → "pla"), or ""."""
+    letters = [t.text[0] for t in tokens if t.text[0].isalpha() and not t.arabic]
+    if len(tokens) < 2 or len(letters) != len(tokens) or not 4 <= len(letters) <= 6:
+        return ""
+    return "".join(letters)
+
+
+def _join(left: Token, right: Token) -> Token:
+    text = left.text + right.text
+    arabic = left.arabic or right.arabic
+    return Token(text, skeleton(text, arabic), phonetic(text), arabic=arabic)
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@dataclass(frozen=True, slots=True)
+class _Birth:
+    year: int
+    month: int | None
+    day: int | None
+
+
+def _parse_birth(value: str | None) -> _Birth | None:
+    match = _DATE.match(value or "")
+    if not match:
+        return None
+    year, month, day = match.groups()
+    return _Birth(int(year), int(month) if month else None, int(day) if day else None)
+
+
+def _birth_adjustment(query: _Birth, dates: Sequence[BirthDate]) -> tuple[float, str]:
+    """Score change and reason for a query's date of birth against an entry's dates."""
+    best_gap: int | None = None
+    for date in dates:
+        if date.year is None:
+            continue
+        low, high = date.year, date.year_to or date.year
+        if date.approximate:
+            low, high = low - 1, high + 1
+        if low <= query.year <= high:
+            if (
+                date.year_to is None
+                and query.month is not None
+                and query.day is not None
+                and (date.month, date.day) == (query.month, query.day)
+            ):
+                return _DOB_EXACT, "date of birth matches"
+            return _DOB_YEAR, f"birth year matches ({query.year})"
+        gap = low - query.year if query.year < low else query.year - high
+        best_gap = gap if best_gap is None else min(best_gap, gap)
+    if best_gap is None:
+        return 0.0, ""
+    listed = ", ".join(
+        str(d.year) if not d.year_to else f"{d.year}-{d.year_to}" for d in dates if d.year is not None
+    )
+    if best_gap == 1:
+        return _DOB_NEAR, f"birth year one year off ({query.year}; listed {listed})"
+    return _DOB_MISMATCH, f"birth year differs ({query.year}; listed {listed})"
+
+
+def _country_adjustment(query_country: str, listed: Sequence[str], what: str) -> tuple[float, str]:
+    wanted = country_key(query_country)
+    keys = {country_key(c) for c in listed} - {""}
+    if not wanted or not keys:
+        return 0.0, ""
+    if wanted in keys:
+        return _COUNTRY_MATCH, f"{what} matches"
+    return _COUNTRY_MISMATCH, f"{what} differs"
+
+
+def _denominator(
+    tokens: Sequence[Token],
+    qweights: Sequence[float],
+    ctokens: Sequence[Token],
+    cweights: Sequence[float],
+    matches: Sequence[tuple[int, int, float, str]],
+    person: bool,
+) -> float:
+    """The weight a name score is divided by: matched query words, plus what each unmatched word costs
+    where it stands (see the _MISSING_* and _EXTRA_* weights)."""
+    used_q = {m[0] for m in matches}
+    used_c = {m[1] for m in matches}
+    denominator = sum(qweights[i] for i in used_q)
+    if matches:
+        low = min(j for _i, j, _s, _c in matches)
+        high = max(j for _i, j, _s, _c in matches)
+        qlow = min(i for i, _j, _s, _c in matches)
+        qhigh = max(i for i, _j, _s, _c in matches)
+    else:
+        low = high = qlow = qhigh = -1
+    matched_texts = {tokens[i].text for i in used_q}
+    for i, q in enumerate(tokens):
+        if i in used_q:
+            continue
+        if q.text in matched_texts:
+            continue  # the same word twice ("Sergey Sergey Shoigu")
+        denominator += qweights[i] * (_EXTRA_QUERY_MIDDLE if person and qlow < i < qhigh else 1.0)
+    for j in range(len(ctokens)):
+        if j in used_c:
+            continue
+        if not person:
+            denominator += cweights[j] * _MISSING_ORG_WORD
+        elif low < j < high:
+            denominator += cweights[j] * _MISSING_MIDDLE
+        elif j < low:
+            denominator += cweights[j] * _MISSING_LEADING
+        else:
+            denominator += cweights[j] * _MISSING_TRAILING
+    if person and matches:
+        query_middle = sum(
+            1 for i in range(qlow + 1, qhigh) if i not in used_q and tokens[i].text not in PARTICLES
+        )
+        listed_middle = sum(
+            1 for j in range(low + 1, high) if j not in used_c and ctokens[j].text not in PARTICLES
+        )
+        denominator += _CONFLICT * min(query_middle, listed_middle)
+    return denominator
+
+
+@dataclass(slots=True)
+class _Scored:
+    score: float
+    name_id: int
+    name_reasons: Callable[[], list[str]]
+    extras: list[str]
+
+
+_FORM_CODE = {"person": 0, "organisation": 1}
+
+# The matcher a worker process of `screen_many` uses (inherited by fork, set once per pool).
+_WORKER: Matcher | None = None
+
+
+def _worker_screen(args: tuple[list[Query], int]) -> list[list[Hit]]:
+    queries, limit = args
+    assert _WORKER is not None
+    return [_WORKER.screen(q, limit=limit) for q in queries]
+
+
+class Matcher:
+    """An index over one list snapshot's names, answering "who on the list could this be?".
+
+    Building costs about as much as screening a few thousand names; the object holds only plain data,
+    so it pickles (and can be cached per process or shipped to workers).
+    """
+
+    def __init__(
+        self, entries: Iterable[ListEntry], threshold: float = DEFAULT_THRESHOLD, floor: float = DEFAULT_FLOOR
+    ) -> None:
+        self.threshold = threshold
+        self.floor = min(floor, threshold)
+        self.entries: list[ListEntry] = list(entries)
+        self.algorithm_version = ALGORITHM_VERSION
+        # Names: each alias of each entry separately.
+        self._name_entry = array("i")
+        self._name_text: list[str] = []
+        self._name_tids: list[tuple[int, ...]] = []
+        self._name_form = bytearray()
+        self._single: set[int] = set()
+        # Vocabulary: distinct tokens, their postings (name ids) and lookup keys.
+        self._tid: dict[tuple[str, bool], int] = {}
+        self._tokens: list[Token] = []
+        self._postings: list[array[int]] = []
+        self._by_text: dict[str, list[int]] = {}
+        self._by_skeleton: dict[str, list[int]] = {}
+        self._by_phonetic: dict[str, list[int]] = {}
+        self._by_deletion: dict[str, list[int]] = {}
+        self._by_skeleton_deletion: dict[str, list[int]] = {}
+        self._by_concat: dict[str, array[int]] = {}
+        self._by_acronym: dict[str, array[int]] = {}
+        self._common: dict[str, float] = {}
+        self._tid_weight: list[float] = []
+        self._lookup_cache: dict[tuple[str, bool], tuple[set[int], dict[int, tuple[float, str]]]] = {}
+        for index, entry in enumerate(self.entries):
+            form: Form = "organisation" if entry.kind == "organisation" else "person"
+            seen: set[tuple[str, ...]] = set()
+            for listed in entry.names:
+                tokens = tokenize(listed.name, form)
+                key = tuple(t.text for t in tokens)
+                if not tokens or key in seen:
+                    continue
+                seen.add(key)
+                self._add_name(index, listed.name, form, tokens)
+        self._weigh_common_tokens()
+
+    def _weigh_common_tokens(self) -> None:
+        """Down-weight tokens that many of the list's names share ("Mohammed", "Ali", "Kim")."""
+        if len(self._name_text) >= _COMMON_MIN_NAMES:
+            counts: dict[str, int] = {}
+            for tid, token in enumerate(self._tokens):
+                if not token.weak and not token.is_initial:
+                    counts[token.skeleton] = counts.get(token.skeleton, 0) + len(self._postings[tid])
+            total = len(self._name_text)
+            for key, count in counts.items():
+                share = count / total
+                if share > _COMMON_SHARE:
+                    self._common[key] = max(0.4, 1.0 - 0.3 * math.log10(share / _COMMON_SHARE))
+        self._tid_weight = [self._weight(t) for t in self._tokens]
+
+    def _weight(self, token: Token) -> float:
+        if token.weak or token.is_initial:
+            return token.weight
+        return token.weight * self._common.get(token.skeleton, 1.0)
+
+    # --- Building -------------------------------------------------------------------------------
+
+    def _add_name(self, entry_index: int, text: str, form: Form, tokens: tuple[Token, ...]) -> None:
+        name_id = len(self._name_text)
+        self._name_entry.append(entry_index)
+        self._name_text.append(text)
+        self._name_form.append(_FORM_CODE[form])
+        tids = tuple(self._token_id(t) for t in tokens)
+        self._name_tids.append(tids)
+        strong = [t for t in tokens if not t.weak and not t.is_initial]
+        if len(strong) <= 1:
+            self._single.add(name_id)
+        for tid in dict.fromkeys(tids):
+            self._postings[tid].append(name_id)
+        # Split syllables ("Jin Ping") meet a joined query ("Jinping") through their concatenation.
+        for left, right in pairwise(tokens):
+            if len(left.text) <= 4 and len(right.text) <= 4 and not left.text.isdigit():
+                self._by_concat.setdefault(left.text + right.text, array("i")).append(name_id)
+        if form == "organisation":
+            acronym = _acronym(tokens)
+            if acronym:
+                self._by_acronym.setdefault(acronym, array("i")).append(name_id)
+
+    def _token_id(self, token: Token) -> int:
+        key = (token.text, token.arabic)
+        tid = self._tid.get(key)
+        if tid is not None:
+            return tid
+        tid = len(self._tokens)
+        self._tid[key] = tid
+        self._tokens.append(token)
+        self._postings.append(array("i"))
+        self._by_text.setdefault(token.text, []).append(tid)
+        if token.is_initial or token.text.isdigit():
+            return tid
+        if len(token.skeleton) >= 2:
+            self._by_skeleton.setdefault(token.skeleton, []).append(tid)
+        if len(token.skeleton) >= 3:
+            for variant in _deletions(token.skeleton):
+                self._by_skeleton_deletion.setdefault(variant, []).append(tid)
+        if not token.arabic:
+            self._by_phonetic.setdefault(token.phonetic, []).append(tid)
+            if len(token.text) >= 4:
+                for variant in _deletions(token.text) | _deletions(token.phonetic) | {token.phonetic}:
+                    self._by_deletion.setdefault(variant, []).append(tid)
+        return tid
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["_lookup_cache"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+
+    @property
+    def name_count(self) -> int:
+        """How many names (primary names and aliases) the index holds."""
+        return len(self._name_text)
+
+    # --- Screening ------------------------------------------------------------------------------
+
+    def screen(self, query: Query, limit: int = 5) -> list[Hit]:
+        """Hits for `query`, best first, only those scoring at least the floor; at most `limit`."""
+        best = self._score(query)
+        ranked = sorted(best.values(), key=lambda s: (-s.score, s.name_id))[:limit]
+        return [self._hit(s) for s in ranked]
+
+    def best(self, query: Query) -> Hit | None:
+        """The best hit for `query`, or None when nothing on the list is worth showing."""
+        hits = self.screen(query, limit=1)
+        return hits[0] if hits else None
+
+    def screen_many(
+        self, queries: Iterable[Query], limit: int = 1, processes: int = 1
+    ) -> Iterator[list[Hit]]:
+        """Hits for each query in order. With `processes` > 1 the work is spread over forked workers
+        (Linux); the index is shared with them copy-on-write, not pickled."""
+        if processes <= 1:
+            for query in queries:
+                yield self.screen(query, limit=limit)
+            return
+        global _WORKER  # noqa: PLW0603 - the forked workers read the matcher from here
+        _WORKER = self
+        batch: list[Query] = []
+        chunks: list[list[Query]] = []
+        for query in queries:
+            batch.append(query)
+            if len(batch) == 200:
+                chunks.append(batch)
+                batch = []
+        if batch:
+            chunks.append(batch)
+        context = multiprocessing.get_context("fork")
+        try:
+            with context.Pool(processes) as pool:
+                for result in pool.imap(_worker_screen, [(chunk, limit) for chunk in chunks]):
+                    yield from result
+        finally:
+            _WORKER = None
+
+    def candidate_count(self, query: Query) -> int:
+        """How many listed names `query` would be scored against (the index's blocking, for tests)."""
+        return sum(len(self._candidates(tokens, form)[0]) for form, tokens in self._query_forms(query))
+
+    def _query_forms(self, query: Query) -> list[tuple[Form | None, tuple[Token, ...]]]:
+        forms: list[tuple[Form | None, tuple[Token, ...]]] = []
+        for name in (query.name, *query.aliases):
+            if query.kind is not None:
+                forms.append((query.kind, tokenize(name, query.kind)))
+                continue
+            person, organisation = tokenize(name, "person"), tokenize(name, "organisation")
+            if [t.text for t in person] == [t.text for t in organisation]:
+                forms.append((None, person))
+            else:
+                forms.append(("person", person))
+                forms.append(("organisation", organisation))
+        return [(form, tokens) for form, tokens in forms if tokens]
+
+    def _lookup(self, q: Token, sims: dict[int, tuple[float, str]]) -> set[int]:
+        """Vocabulary ids of words similar enough to `q` (filling `sims`); remembered per word, since
+        the same given and family names come back query after query."""
+        key = (q.text, q.arabic)
+        cached = self._lookup_cache.get(key)
+        if cached is not None:
+            sims.update(cached[1])
+            return cached[0]
+        found = self._lookup_uncached(q, sims)
+        if len(self._lookup_cache) >= _LOOKUP_CACHE_SIZE:
+            self._lookup_cache.clear()
+        self._lookup_cache[key] = (found, dict(sims))
+        return found
+
+    def _lookup_uncached(self, q: Token, sims: dict[int, tuple[float, str]]) -> set[int]:
+        found: set[int] = set()
+        tokens = self._tokens
+
+        def consider(tids: Iterable[int]) -> None:
+            for tid in tids:
+                if tid in sims:
+                    if sims[tid][0] >= _MIN_TOKEN:
+                        found.add(tid)
+                    continue
+                result = token_similarity(q, tokens[tid])
+                sims[tid] = result
+                if result[0] >= _MIN_TOKEN:
+                    found.add(tid)
+
+        consider(self._by_text.get(q.text, ()))
+        if len(q.skeleton) >= 2:
+            consider(self._by_skeleton.get(q.skeleton, ()))
+        if len(q.skeleton) >= 3:
+            for variant in _deletions(q.skeleton) | {q.skeleton}:
+                consider(self._by_skeleton_deletion.get(variant, ()))
+        if not q.arabic:
+            consider(self._by_phonetic.get(q.phonetic, ()))
+            if len(q.text) >= 4:
+                for variant in _deletions(q.text) | _deletions(q.phonetic) | {q.text, q.phonetic}:
+                    consider(self._by_deletion.get(variant, ()))
+        return found
+
+    def _candidates(
+        self, tokens: tuple[Token, ...], form: Form | None
+    ) -> tuple[set[int], list[dict[int, tuple[float, str]]]]:
+        sims: list[dict[int, tuple[float, str]]] = [{} for _ in tokens]
+        strong = [i for i, t in enumerate(tokens) if not t.weak and not t.is_initial]
+        if not strong:
+            strong = [i for i, t in enumerate(tokens) if not t.is_initial] or list(range(len(tokens)))
+        sets: list[set[int]] = []
+        postings = self._postings
+        exact_sets: list[set[int]] = []
+        for i in strong:
+            names: set[int] = set()
+            exact: set[int] = set()
+            for tid in self._lookup(tokens[i], sims[i]):
+                names.update(postings[tid])
+                if sims[i][tid][0] >= 0.95:
+                    exact.update(postings[tid])
+            sets.append(names)
+            exact_sets.append(exact)
+        for left, right in pairwise(tokens):
+            for tid in self._by_text.get(left.text + right.text, ()):
+                sets.append(set(postings[tid]))
+        for token in tokens:
+            joined = self._by_concat.get(token.text)
+            if joined is not None:
+                sets.append(set(joined))
+            if len(token.text) >= 7 and token.text not in self._by_text and not token.arabic:
+                # A query word that is two listed words run together ("Ramimakhlouf").
+                for cut in range(3, len(token.text) - 2):
+                    head = self._by_text.get(token.text[:cut])
+                    tail = self._by_text.get(token.text[cut:])
+                    if head and tail:
+                        both = {n for tid in head for n in postings[tid]} & {
+                            n for tid in tail for n in postings[tid]
+                        }
+                        sets += [both, both]
+        if form != "person":
+            acronym_names = self._acronym_candidates(tokens)
+            if acronym_names:
+                sets += [acronym_names, acronym_names]
+        sets = [s for s in sets if s]
+        if not sets:
+            return set(), sims
+        if len(sets) == 1:
+            candidates = sets[0]
+        else:
+            candidates = set()
+            for a, b in combinations(sets, 2):
+                candidates |= a & b
+            for s in sets:
+                candidates |= s & self._single
+        if form is not None:
+            code = _FORM_CODE[form]
+            candidates = {n for n in candidates if self._name_form[n] == code}
+        if len(candidates) > _MAX_CANDIDATES:
+            candidates = self._best_candidates(candidates, sets, exact_sets)
+        return candidates, sims
+
+    @staticmethod
+    def _best_candidates(candidates: set[int], sets: list[set[int]], exact_sets: list[set[int]]) -> set[int]:
+        """On a big list a query made of common words reaches thousands of names: keep those sharing
+        the most query words, exact spellings counting double."""
+        counts: Counter[int] = Counter()
+        for group in (*sets, *exact_sets):
+            counts.update(group & candidates)
+        return {n for n, _count in counts.most_common(_MAX_CANDIDATES)}
+
+    def _acronym_candidates(self, tokens: tuple[Token, ...]) -> set[int]:
+        names: set[int] = set()
+        if len(tokens) == 1 and tokens[0].text.isalpha() and 4 <= len(tokens[0].text) <= 6:
+            names.update(self._by_acronym.get(tokens[0].text, ()))
+        acronym = _acronym(tokens)
+        if acronym:
+            for tid in self._by_text.get(acronym, ()):
+                names.update(self._postings[tid])
+        return names
+
+    def _score(self, query: Query) -> dict[int, _Scored]:
+        """The best score per entry index, for entries worth showing."""
+        best: dict[int, _Scored] = {}
+        birth = _parse_birth(query.birth_date)
+        for form, tokens in self._query_forms(query):
+            candidates, sims = self._candidates(tokens, form)
+            qweights = [self._weight(t) for t in tokens]
+            for name_id in candidates:
+                name_score, reasons = self._score_name(tokens, qweights, sims, name_id)
+                if name_score + _DOB_EXACT + _COUNTRY_MATCH < self.floor:
+                    continue
+                entry_index = self._name_entry[name_id]
+                entry = self.entries[entry_index]
+                score = name_score
+                extras: list[str] = []
+                if entry.kind == "person":
+                    if birth is not None:
+                        change, why = _birth_adjustment(birth, entry.birth_dates)
+                        score += change
+                        extras.append(why)
+                    if query.nationality:
+                        change, why = _country_adjustment(
+                            query.nationality, entry.nationalities or entry.countries, "nationality"
+                        )
+                        score += change
+                        extras.append(why)
+                elif query.country or query.nationality:
+                    change, why = _country_adjustment(
+                        query.country or query.nationality or "",
+                        entry.countries or entry.nationalities,
+                        "country",
+                    )
+                    score += change
+                    extras.append(why)
+                score = round(min(1.0, max(0.0, score)), 4)
+                if score < self.floor:
+                    continue
+                current = best.get(entry_index)
+                if current is None or score > current.score:
+                    best[entry_index] = _Scored(score, name_id, reasons, [e for e in extras if e])
+        return best
+
+    def _score_name(
+        self,
+        tokens: tuple[Token, ...],
+        qweights: list[float],
+        sims: list[dict[int, tuple[float, str]]],
+        name_id: int,
+    ) -> tuple[float, Callable[[], list[str]]]:
+        """Align the query's tokens with one listed name's and score the alignment; the reasons are
+        worked out only for the hits that are kept."""
+        ctids = self._name_tids[name_id]
+        ctokens = [self._tokens[tid] for tid in ctids]
+        pairs: list[tuple[float, int, int, str]] = []
+        for i, q in enumerate(tokens):
+            known = sims[i]
+            # Strong query words were compared with every similar listed word during retrieval; only
+            # initials and weak words are compared here.
+            lazy = q.weak or q.is_initial or q.arabic or len(q.skeleton) < 2
+            for j, tid in enumerate(ctids):
+                result = known.get(tid)
+                if result is None:
+                    if not (lazy or ctokens[j].is_initial or ctokens[j].weak or ctokens[j].arabic):
+                        continue
+                    result = token_similarity(q, ctokens[j])
+                    known[tid] = result
+                if result[0] > 0.0 and (result[0] >= _MIN_TOKEN or result[1] == INITIAL):
+                    pairs.append((result[0], -i, -j, result[1]))
+        pairs.sort(reverse=True)
+        used_q: set[int] = set()
+        used_c: set[int] = set()
+        matches: list[tuple[int, int, float, str]] = []
+        for score, ni, nj, code in pairs:
+            i, j = -ni, -nj
+            if i in used_q or j in used_c:
+                continue
+            used_q.add(i)
+            used_c.add(j)
+            matches.append((i, j, score, code))
+        if (len(used_q) < len(tokens) - 1 or len(used_c) < len(ctokens) - 1) and (
+            len(used_q) < len(tokens) and len(used_c) < len(ctokens)
+        ):
+            self._merge_split_words(tokens, ctokens, used_q, used_c, matches)
+        person = self._name_form[name_id] == 0
+        cweights = [self._tid_weight[tid] for tid in ctids]
+        # A query word matched to two listed words run together counts once.
+        found = sum(qweights[i] * score for i, score in {m[0]: m[2] for m in matches}.items())
+        denominator = _denominator(tokens, qweights, ctokens, cweights, matches, person)
+        score = found / denominator if denominator else 0.0
+        joined_q = "".join(t.text for t in tokens)
+        joined_c = "".join(c.text for c in ctokens)
+        if joined_q == joined_c and len(joined_q) >= 6 and score < 0.95:
+            return 0.95, lambda: ["same letters, different word breaks"]
+        if (
+            not person
+            and score < _ACRONYM_SCORE
+            and (
+                (len(tokens) == 1 and tokens[0].text == _acronym(ctokens))
+                or (len(ctokens) == 1 and ctokens[0].text == _acronym(tokens))
+            )
+        ):
+            why = "acronym of the listed name" if len(tokens) == 1 else "listed name is the acronym"
+            return _ACRONYM_SCORE, lambda: [why]
+        return score, lambda: self._explain(tokens, ctokens, matches, person)
+
+    @staticmethod
+    def _merge_split_words(
+        tokens: Sequence[Token],
+        ctokens: Sequence[Token],
+        used_q: set[int],
+        used_c: set[int],
+        matches: list[tuple[int, int, float, str]],
+    ) -> None:
+        """Pair two adjacent unmatched words on one side with one word on the other ("Jin Ping"/"Jinping")."""
+        for i in range(len(tokens) - 1):
+            if i in used_q or i + 1 in used_q:
+                continue
+            joined = _join(tokens[i], tokens[i + 1])
+            for j, c in enumerate(ctokens):
+                if j in used_c:
+                    continue
+                score, code = token_similarity(joined, c)
+                if score >= 0.85:
+                    used_q.update((i, i + 1))
+                    used_c.add(j)
+                    matches += [(i, j, score, code), (i + 1, j, score, code)]
+                    break
+        for j in range(len(ctokens) - 1):
+            if j in used_c or j + 1 in used_c:
+                continue
+            joined = _join(ctokens[j], ctokens[j + 1])
+            for i, q in enumerate(tokens):
+                if i in used_q:
+                    continue
+                score, code = token_similarity(q, joined)
+                if score >= 0.85:
+                    used_q.add(i)
+                    used_c.update((j, j + 1))
+                    matches.append((i, j, score, code))
+                    matches.append((i, j + 1, score, code))
+                    break
+
+    @staticmethod
+    def _explain(
+        tokens: tuple[Token, ...],
+        ctokens: list[Token],
+        matches: list[tuple[int, int, float, str]],
+        person: bool,
+    ) -> list[str]:
+        reasons: list[str] = []
+        strong = [j for j, c in enumerate(ctokens) if not c.weak and not c.is_initial]
+        matched_c = {j for _i, j, _s, _c in matches}
+
+        def role(j: int) -> str:
+            if not person:
+                return "word"
+            if ctokens[j].weak:
+                return "particle"
+            if len(strong) <= 1:
+                return "name"
+            if j == strong[-1]:
+                return "surname"
+            if j == strong[0]:
+                return "given name"
+            return "middle name"
+
+        for i, j, _score, code in sorted(matches, key=lambda m: m[1]):
+            if ctokens[j].weak and code == EXACT:
+                continue
+            text = f"{role(j)} {code}"
+            if code != EXACT:
+                text += f" ({tokens[i].text}/{ctokens[j].text})"
+            reasons.append(text)
+        if person:
+            ordered = [j for _i, j, _s, _c in sorted(matches, key=lambda m: m[0])]
+            if ordered != sorted(ordered):
+                reasons.append("word order differs")
+        missing = [j for j in strong if j not in matched_c]
+        if missing:
+            names = [role(j) for j in missing]
+            for label in dict.fromkeys(names):
+                count = names.count(label)
+                reasons.append(f"{count} {label}s not given" if count > 1 else f"{label} not given")
+        extra = [tokens[i].text for i in range(len(tokens)) if i not in {m[0] for m in matches}]
+        extra = [e for e in extra if e]
+        if extra:
+            reasons.append("not in listed name: " + ", ".join(extra))
+        return reasons
+
+    def _hit(self, scored: _Scored) -> Hit:
+        entry = self.entries[self._name_entry[scored.name_id]]
+        reasons = tuple(scored.name_reasons() + scored.extras)
+        return Hit(
+            entry_key=entry.key,
+            reference_number=entry.reference_number,
+            score=scored.score,
+            decision="alert" if scored.score >= self.threshold else "clear",
+            matched_name=self._name_text[scored.name_id],
+            explanation="; ".join(reasons),
+            algorithm_version=ALGORITHM_VERSION,
+            reasons=reasons,
+        )
