@@ -69,6 +69,9 @@ def main() -> int:
                     )
                     != 0
                 )
+    # Sanctions screening engine: quality sets, 1M-name speed and nomenklatura side by side.
+    if (ROOT / "bench/screening_bench.py").exists():
+        failures += run([PY, "bench/screening_bench.py"]) != 0
     for script in ("bench/dedupe_eval.py", "bench/dedupe_bench.py", "bench/import_bench.py"):
         if (ROOT / script).exists():
             failures += run([PY, script]) != 0
