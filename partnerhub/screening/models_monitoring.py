@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from partnerhub.core.models import TrackedModel
 from partnerhub.core.states import StateMachine
@@ -42,12 +43,12 @@ class SubjectKind(models.TextChoices):
 
 
 class CheckOutcome(models.TextChoices):
-    CLEAR = "clear", _("Clear")  # no hit at or above the alert threshold
+    CLEAR = "clear", pgettext_lazy("screening outcome", "Clear")  # no hit at or above the alert threshold
     ALERT = "alert", _("Possible match")  # at least one hit at or above the threshold
 
 
 class AlertStatus(models.TextChoices):
-    OPEN = "open", _("Open")  # raised, waiting for PLGU's review
+    OPEN = "open", pgettext_lazy("screening alert status", "Open")  # raised, waiting for PLGU's review
     CONFIRMED = "confirmed", _("Confirmed match")  # PLGU found that the partner or person is the listed party
     DISMISSED = "dismissed", _("Dismissed")  # PLGU found that they are not (a false positive)
 
