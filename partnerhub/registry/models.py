@@ -264,6 +264,8 @@ class Partner(TrackedModel):
             models.Index(fields=["primary_category", "status"]),
             models.Index(fields=["country", "status"]),
             models.Index(fields=["owning_office", "status"]),
+            # "New partners this year" per office (the 1 December report) and the office + year filter.
+            models.Index(fields=["owning_office", "created_at"], name="registry_partner_office_year"),
             models.Index(fields=["created_at"]),
             models.Index(fields=["updated_at"], name="registry_partner_updated"),
             models.Index(fields=["identified_channel"]),
