@@ -102,7 +102,7 @@ def test_plgu_reviews_and_dismisses_an_alert_then_re_screens_everyone(page, live
     assert page.url == f"{live_server.url}/screening/alerts/{alert.pk}/"
     expect(page.get_by_role("heading", name="Partner screened")).to_be_visible()
     expect(page.get_by_role("heading", name="List entry")).to_be_visible()
-    expect(page.locator("main")).to_contain_text("word exact; country matches")
+    expect(page.locator("main")).to_contain_text("word: exact; country matches")
     expect(page.locator("main")).to_contain_text("Shipping Yemen")
     check("review")
 

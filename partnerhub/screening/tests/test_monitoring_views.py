@@ -120,7 +120,7 @@ def test_review_page_shows_partner_and_list_entry_side_by_side(client_for, flagg
         "TST.001",
         "Example Shipping Company",
         "Example Shipping",  # the alias
-        "word exact; country matches",  # the engine's explanation
+        "word: exact; country matches",  # the engine's explanation
         "Record the decision",
     ):
         assert expected in body
