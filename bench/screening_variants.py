@@ -5,6 +5,12 @@ script) and remembers which entry it must find. The kinds of change are the ones
 typos, transliteration variants, word order, dropped middle names, missing particles, plus added titles or
 legal forms and case/punctuation noise. Changes are only made where a careful analyst would still call
 the result the same name: typos go into words of five letters or more, never the first letter.
+
+Dropped middle names: a leading title ("Haji", "Mullah", "Dr.") is not the first name, and a compound's
+first half or a particle is dropped or kept together with its word ("Abdul Rahman", "bin Laden"). Until
+November 2026 the title counted as the first word, so "Haji Muhammad Ashraf" gave "Haji Ashraf" (the
+given name dropped, not a middle name) and "Abdul" could be cut from its word; those "variants" were not
+the same name. The fix changes which variants the seed draws from that point on.
 """
 
 from __future__ import annotations
@@ -96,6 +102,37 @@ PARTICLES = {
     "ar",
 }
 TITLES = ["Mr", "Dr", "Sheikh", "Haji", "Mullah", "Maulavi", "General", "Mr.", "Dr."]
+# Titles that may lead a listed name, and words bound to the word after them (compound halves, particles).
+NAME_TITLES = {
+    "mr",
+    "dr",
+    "sheikh",
+    "shaykh",
+    "haji",
+    "hajji",
+    "alhaji",
+    "mullah",
+    "maulavi",
+    "mawlawi",
+    "qari",
+    "general",
+}
+BOUND_WORDS = {
+    "abd",
+    "abdul",
+    "abdel",
+    "abdoul",
+    "abu",
+    "abou",
+    "bin",
+    "ibn",
+    "ben",
+    "bint",
+    "ould",
+    "al",
+    "el",
+    "'abd",
+}
 LEGAL_FORMS = ["Ltd", "LLC", "Inc.", "Co.", "GmbH", "Foundation", "Company Limited"]
 KEYBOARD = "qwertyuiopasdfghjklzxcvbnm"
 
@@ -172,13 +209,41 @@ def _word_order(rng: random.Random, name: str, kind: Kind) -> str | None:
     return ", ".join([words[-1], " ".join(words[:-1])])
 
 
+def _name_units(words: list[str]) -> list[list[str]]:
+    """Words grouped into the units a middle name is dropped as: a compound's first half or a particle
+    stays with the word it belongs to ("Abdul Rahman", "bin Laden")."""
+    units: list[list[str]] = []
+    pending: list[str] = []
+    for word in words:
+        pending.append(word)
+        if word.lower().strip(",.") in BOUND_WORDS:
+            continue
+        units.append(pending)
+        pending = []
+    if pending:
+        if units:
+            units[-1] += pending
+        else:
+            units.append(pending)
+    return units
+
+
 def _drop_middle(rng: random.Random, name: str, kind: Kind) -> str | None:
     words = _words(name)
-    if kind != "person" or len(words) < 3:
+    if kind != "person":
         return None
-    middle = list(range(1, len(words) - 1))
+    # A leading title is not the first name ("Haji Muhammad Ashraf" loses "Muhammad", not "Haji"'s
+    # neighbour as if it were a middle name), and compounds are dropped whole, never cut.
+    titles = 0
+    while titles < len(words) - 1 and words[titles].lower().strip(",.") in NAME_TITLES:
+        titles += 1
+    units = _name_units(words[titles:])
+    if len(units) < 3:
+        return None
+    middle = list(range(1, len(units) - 1))
     drop = {rng.choice(middle)} if rng.random() < 0.5 else set(middle)
-    return " ".join(w for i, w in enumerate(words) if i not in drop)
+    kept = [w for i, unit in enumerate(units) if i not in drop for w in unit]
+    return " ".join(words[:titles] + kept)
 
 
 def _missing_particles(rng: random.Random, name: str, kind: Kind) -> str | None:

@@ -25,6 +25,8 @@ How a query is screened:
 
 from __future__ import annotations
 
+import gc
+import heapq
 import math
 import multiprocessing
 import re
@@ -48,7 +50,7 @@ from partnerhub.screening.matching.normalize import (
 )
 from partnerhub.screening.matching.types import BirthDate, Hit, ListEntry, Query
 
-ALGORITHM_VERSION = "partnerhub-match-1.0"
+ALGORITHM_VERSION = "partnerhub-match-1.1"
 DEFAULT_THRESHOLD = 0.85
 # Hits below this score are not worth showing to anyone (they are not even "possible matches").
 DEFAULT_FLOOR = 0.6
@@ -70,6 +72,11 @@ _MISSING_LEADING = 0.6
 _MISSING_TRAILING = 0.2
 _MISSING_ORG_WORD = 0.4
 _EXTRA_QUERY_MIDDLE = 0.5
+# What an unmatched query word costs when the query holds the whole listed name in order.
+_EXTRA_CONTAINED_MIDDLE = 0.1
+_EXTRA_CONTAINED_END = 0.15
+_NOT_NAMES = PARTICLES - {"abd"}
+_FILIATION = frozenset(["bin", "bint"])
 # A middle word on each side that matches nothing is a different father's name, not an omission.
 _CONFLICT = 0.6
 _ACRONYM_SCORE = 0.88
@@ -77,8 +84,12 @@ _ACRONYM_SCORE = 0.88
 _COMMON_SHARE = 0.003
 _COMMON_MIN_NAMES = 500
 _LOOKUP_CACHE_SIZE = 100_000
+# At most this many name ids are kept in the per-word candidate cache.
+_NAMES_CACHE_SIZE = 8_000_000
 # At most this many listed names are scored per query (the index ranks them first).
-_MAX_CANDIDATES = 150
+_MAX_CANDIDATES = 50
+# Query words weighing at least this much (not common on the list) count double in that ranking.
+_RARE_WEIGHT = 0.8
 # Adjustments for facts other than the name.
 _DOB_EXACT = 0.05
 _DOB_YEAR = 0.03
@@ -124,6 +135,8 @@ def token_similarity(q: Token, c: Token) -> tuple[float, str]:
     """How alike two tokens are, in [0, 1], and why (one of the level names above, or "")."""
     if q.text == c.text:
         return 1.0, EXACT
+    if q.cjk and c.cjk:
+        return 0.0, ""  # different characters (or Hangul syllables) are a different name
     if q.is_initial or c.is_initial:
         if q.text[0] == c.text[0] and not (q.arabic or c.arabic):
             return 0.8, INITIAL
@@ -166,6 +179,32 @@ def _join(left: Token, right: Token) -> Token:
     text = left.text + right.text
     arabic = left.arabic or right.arabic
     return Token(text, skeleton(text, arabic), phonetic(text), arabic=arabic)
+
+
+_JOINED: dict[tuple[str, bool, str, bool, bool, bool], tuple[float, str]] = {}
+
+
+def _joined_similarity(left: Token, right: Token, other: Token, query_joined: bool) -> tuple[float, str]:
+    """Similarity of two adjacent words run together with one word of the other name (remembered)."""
+    text = left.text + right.text
+    if abs(len(text) - len(other.text)) > 2 and not (left.arabic or right.arabic or other.arabic):
+        return 0.0, ""  # Latin words of such different lengths are not one name written two ways
+    key = (
+        text,
+        left.arabic or right.arabic,
+        other.text,
+        other.arabic,
+        other.cjk,
+        query_joined,
+    )
+    result = _JOINED.get(key)
+    if result is None:
+        if len(_JOINED) >= 200_000:
+            _JOINED.clear()
+        joined = _join(left, right)
+        result = token_similarity(joined, other) if query_joined else token_similarity(other, joined)
+        _JOINED[key] = result
+    return result
 
 
 def _deletions(word: str) -> set[str]:
@@ -237,43 +276,88 @@ def _denominator(
 ) -> float:
     """The weight a name score is divided by: matched query words, plus what each unmatched word costs
     where it stands (see the _MISSING_* and _EXTRA_* weights)."""
-    used_q = {m[0] for m in matches}
-    used_c = {m[1] for m in matches}
-    denominator = sum(qweights[i] for i in used_q)
-    if matches:
-        low = min(j for _i, j, _s, _c in matches)
-        high = max(j for _i, j, _s, _c in matches)
-        qlow = min(i for i, _j, _s, _c in matches)
-        qhigh = max(i for i, _j, _s, _c in matches)
-    else:
-        low = high = qlow = qhigh = -1
-    matched_texts = {tokens[i].text for i in used_q}
+    used_q = [False] * len(tokens)
+    used_c = [False] * len(ctokens)
+    denominator = 0.0
+    qlow = low = 1 << 30
+    qhigh = high = -1
+    in_order = True
+    last_j = -1
+    for i, j, _s, _c in sorted(matches):
+        if not used_q[i]:
+            used_q[i] = True
+            denominator += qweights[i]
+        used_c[j] = True
+        qlow, qhigh = min(qlow, i), max(qhigh, i)
+        low, high = min(low, j), max(high, j)
+        in_order = in_order and j >= last_j
+        last_j = j
+    # The whole listed name (two strong words or more) is in the query, in its order: the query is a
+    # fuller form of it ("Anjem Iftikhar Choudary Mahmood" for "Anjem Choudary"). Not for Arabic-script
+    # queries, whose consonant-only words match too loosely for that.
+    contained = False
+    if person and in_order and sum(used_q) == len(matches):
+        listed_strong = [j for j, c in enumerate(ctokens) if not c.weak and not c.is_initial]
+        contained = (
+            len(listed_strong) >= 2
+            and all(used_c[j] for j in listed_strong)
+            and not any(t.arabic for t in tokens)
+        )
+    matched_texts = {tokens[i].text for i in range(len(tokens)) if used_q[i]}
     for i, q in enumerate(tokens):
-        if i in used_q:
-            continue
-        if q.text in matched_texts:
-            continue  # the same word twice ("Sergey Sergey Shoigu")
-        denominator += qweights[i] * (_EXTRA_QUERY_MIDDLE if person and qlow < i < qhigh else 1.0)
+        if used_q[i] or q.text in matched_texts:
+            continue  # matched, or the same word twice ("Sergey Sergey Shoigu")
+        if contained:
+            cost = _EXTRA_CONTAINED_MIDDLE if qlow < i < qhigh else _EXTRA_CONTAINED_END
+        else:
+            cost = _EXTRA_QUERY_MIDDLE if person and qlow < i < qhigh else 1.0
+        denominator += qweights[i] * cost
+    listed_middle = 0
     for j in range(len(ctokens)):
-        if j in used_c:
+        if used_c[j]:
             continue
         if not person:
             denominator += cweights[j] * _MISSING_ORG_WORD
         elif low < j < high:
             denominator += cweights[j] * _MISSING_MIDDLE
+            if ctokens[j].text not in _NOT_NAMES:
+                listed_middle += 1
         elif j < low:
             denominator += cweights[j] * _MISSING_LEADING
         else:
             denominator += cweights[j] * _MISSING_TRAILING
     if person and matches:
-        query_middle = sum(
-            1 for i in range(qlow + 1, qhigh) if i not in used_q and tokens[i].text not in PARTICLES
-        )
-        listed_middle = sum(
-            1 for j in range(low + 1, high) if j not in used_c and ctokens[j].text not in PARTICLES
-        )
-        denominator += _CONFLICT * min(query_middle, listed_middle)
+        if listed_middle:
+            # "Abd" is half of a name ("Abdul Mohammad"), so it counts as a middle name here.
+            query_middle = sum(
+                1 for i in range(qlow + 1, qhigh) if not used_q[i] and tokens[i].text not in _NOT_NAMES
+            )
+            denominator += _CONFLICT * min(query_middle, listed_middle)
+        denominator += _CONFLICT * _bin_swaps(tokens, ctokens, matches)
     return denominator
+
+
+def _bin_swaps(
+    tokens: Sequence[Token], ctokens: Sequence[Token], matches: Sequence[tuple[int, int, float, str]]
+) -> int:
+    """Matched words on different sides of "bin" in the two names: "Salman bin Muhammad" (Salman, son of
+    Muhammad) is not "Muhammad bin Salman"."""
+    qbin = next((i for i, t in enumerate(tokens) if t.text in _FILIATION), -1)
+    if qbin < 0:
+        return 0
+    cbin = next((j for j, t in enumerate(ctokens) if t.text in _FILIATION), -1)
+    if cbin < 0:
+        return 0
+    # Only a "bin" with matched words on both sides in both names says whose son is whose.
+    qmatched = [i for i, _j, _s, _c in matches]
+    cmatched = [j for _i, j, _s, _c in matches]
+    if not (min(qmatched) < qbin < max(qmatched) and min(cmatched) < cbin < max(cmatched)):
+        return 0
+    return sum(
+        1
+        for i, j, _s, _c in matches
+        if i != qbin and j != cbin and not ctokens[j].weak and (i < qbin) != (j < cbin)
+    )
 
 
 @dataclass(slots=True)
@@ -317,7 +401,7 @@ class Matcher:
         self._name_form = bytearray()
         self._single: set[int] = set()
         # Vocabulary: distinct tokens, their postings (name ids) and lookup keys.
-        self._tid: dict[tuple[str, bool], int] = {}
+        self._tid: dict[tuple[str, bool, bool], int] = {}
         self._tokens: list[Token] = []
         self._postings: list[array[int]] = []
         self._by_text: dict[str, list[int]] = {}
@@ -329,7 +413,13 @@ class Matcher:
         self._by_acronym: dict[str, array[int]] = {}
         self._common: dict[str, float] = {}
         self._tid_weight: list[float] = []
-        self._lookup_cache: dict[tuple[str, bool], tuple[set[int], dict[int, tuple[float, str]]]] = {}
+        self._tid_lazy = b""
+        # Per query word (remembered across queries): the vocabulary words similar to it, and its
+        # similarity to every listed word it has been compared with.
+        self._lookup_cache: dict[tuple[str, bool, bool], set[int]] = {}
+        self._sim_cache: dict[tuple[str, bool, bool], dict[int, tuple[float, str]]] = {}
+        self._names_cache: dict[tuple[str, bool, bool], tuple[set[int], set[int]]] = {}
+        self._names_cached_size = 0
         for index, entry in enumerate(self.entries):
             form: Form = "organisation" if entry.kind == "organisation" else "person"
             seen: set[tuple[str, ...]] = set()
@@ -355,6 +445,8 @@ class Matcher:
                 if share > _COMMON_SHARE:
                     self._common[key] = max(0.4, 1.0 - 0.3 * math.log10(share / _COMMON_SHARE))
         self._tid_weight = [self._weight(t) for t in self._tokens]
+        # Vocabulary words every query word is compared with when scoring (not only similar ones).
+        self._tid_lazy = bytes(t.is_initial or t.weak or t.arabic for t in self._tokens)
 
     def _weight(self, token: Token) -> float:
         if token.weak or token.is_initial:
@@ -385,7 +477,7 @@ class Matcher:
                 self._by_acronym.setdefault(acronym, array("i")).append(name_id)
 
     def _token_id(self, token: Token) -> int:
-        key = (token.text, token.arabic)
+        key = (token.text, token.arabic, token.cjk)
         tid = self._tid.get(key)
         if tid is not None:
             return tid
@@ -404,13 +496,18 @@ class Matcher:
         if not token.arabic:
             self._by_phonetic.setdefault(token.phonetic, []).append(tid)
             if len(token.text) >= 4:
-                for variant in _deletions(token.text) | _deletions(token.phonetic) | {token.phonetic}:
+                for variant in (
+                    _deletions(token.text) | _deletions(token.phonetic) | {token.text, token.phonetic}
+                ):
                     self._by_deletion.setdefault(variant, []).append(tid)
         return tid
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
         state["_lookup_cache"] = {}
+        state["_sim_cache"] = {}
+        state["_names_cache"] = {}
+        state["_names_cached_size"] = 0
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -455,11 +552,15 @@ class Matcher:
         if batch:
             chunks.append(batch)
         context = multiprocessing.get_context("fork")
+        # Frozen objects are left alone by the workers' garbage collector, so the pages holding the
+        # index are not copied into each worker just to be scanned.
+        gc.freeze()
         try:
             with context.Pool(processes) as pool:
                 for result in pool.imap(_worker_screen, [(chunk, limit) for chunk in chunks]):
                     yield from result
         finally:
+            gc.unfreeze()
             _WORKER = None
 
     def candidate_count(self, query: Query) -> int:
@@ -480,18 +581,26 @@ class Matcher:
                 forms.append(("organisation", organisation))
         return [(form, tokens) for form, tokens in forms if tokens]
 
+    def _sims_for(self, q: Token) -> dict[int, tuple[float, str]]:
+        """The remembered similarities of query word `q` to listed words (by vocabulary id)."""
+        key = (q.text, q.arabic, q.cjk)
+        sims = self._sim_cache.get(key)
+        if sims is None:
+            if len(self._sim_cache) >= _LOOKUP_CACHE_SIZE:
+                self._sim_cache.clear()
+                self._lookup_cache.clear()
+                self._names_cache.clear()
+                self._names_cached_size = 0
+            sims = self._sim_cache[key] = {}
+        return sims
+
     def _lookup(self, q: Token, sims: dict[int, tuple[float, str]]) -> set[int]:
         """Vocabulary ids of words similar enough to `q` (filling `sims`); remembered per word, since
         the same given and family names come back query after query."""
-        key = (q.text, q.arabic)
-        cached = self._lookup_cache.get(key)
-        if cached is not None:
-            sims.update(cached[1])
-            return cached[0]
-        found = self._lookup_uncached(q, sims)
-        if len(self._lookup_cache) >= _LOOKUP_CACHE_SIZE:
-            self._lookup_cache.clear()
-        self._lookup_cache[key] = (found, dict(sims))
+        key = (q.text, q.arabic, q.cjk)
+        found = self._lookup_cache.get(key)
+        if found is None:
+            found = self._lookup_cache[key] = self._lookup_uncached(q, sims)
         return found
 
     def _lookup_uncached(self, q: Token, sims: dict[int, tuple[float, str]]) -> set[int]:
@@ -525,29 +634,41 @@ class Matcher:
     def _candidates(
         self, tokens: tuple[Token, ...], form: Form | None
     ) -> tuple[set[int], list[dict[int, tuple[float, str]]]]:
-        sims: list[dict[int, tuple[float, str]]] = [{} for _ in tokens]
+        sims = [self._sims_for(t) for t in tokens]
         strong = [i for i, t in enumerate(tokens) if not t.weak and not t.is_initial]
         if not strong:
             strong = [i for i, t in enumerate(tokens) if not t.is_initial] or list(range(len(tokens)))
         sets: list[set[int]] = []
         postings = self._postings
         exact_sets: list[set[int]] = []
+        code = -1 if form is None else _FORM_CODE[form]
+        name_form = self._name_form
         for i in strong:
-            names: set[int] = set()
-            exact: set[int] = set()
-            for tid in self._lookup(tokens[i], sims[i]):
-                names.update(postings[tid])
-                if sims[i][tid][0] >= 0.95:
-                    exact.update(postings[tid])
-            sets.append(names)
-            exact_sets.append(exact)
+            key = (tokens[i].text, tokens[i].arabic, tokens[i].cjk)
+            cached = self._names_cache.get(key)
+            if cached is None:
+                names: set[int] = set()
+                exact: set[int] = set()
+                for tid in self._lookup(tokens[i], sims[i]):
+                    names.update(postings[tid])
+                    if sims[i][tid][0] >= 0.95:
+                        exact.update(postings[tid])
+                cached = (names, exact)
+                # The names a word reaches are remembered up to a bounded total size; once it is
+                # reached, the words seen first (the common ones) stay.
+                if self._names_cached_size + len(names) + len(exact) <= _NAMES_CACHE_SIZE:
+                    self._names_cached_size += len(names) + len(exact)
+                    self._names_cache[key] = cached
+            sets.append(cached[0])
+            exact_sets.append(cached[1])
         for left, right in pairwise(tokens):
             for tid in self._by_text.get(left.text + right.text, ()):
                 sets.append(set(postings[tid]))
         for token in tokens:
             joined = self._by_concat.get(token.text)
             if joined is not None:
-                sets.append(set(joined))
+                # One query word standing for two listed words ("Kim-Kyu"/"Kim Kyu") counts for both.
+                sets += [set(joined), set(joined)]
             if len(token.text) >= 7 and token.text not in self._by_text and not token.arabic:
                 # A query word that is two listed words run together ("Ramimakhlouf").
                 for cut in range(3, len(token.text) - 2):
@@ -566,28 +687,37 @@ class Matcher:
         if not sets:
             return set(), sims
         if len(sets) == 1:
-            candidates = sets[0]
+            candidates = set(sets[0])
         else:
             candidates = set()
             for a, b in combinations(sets, 2):
                 candidates |= a & b
             for s in sets:
                 candidates |= s & self._single
-        if form is not None:
-            code = _FORM_CODE[form]
-            candidates = {n for n in candidates if self._name_form[n] == code}
+        if code >= 0:
+            candidates = {n for n in candidates if name_form[n] == code}
         if len(candidates) > _MAX_CANDIDATES:
-            candidates = self._best_candidates(candidates, sets, exact_sets)
+            weights = [self._weight(tokens[i]) for i in strong]
+            candidates = self._best_candidates(candidates, sets, exact_sets, weights)
         return candidates, sims
 
-    @staticmethod
-    def _best_candidates(candidates: set[int], sets: list[set[int]], exact_sets: list[set[int]]) -> set[int]:
-        """On a big list a query made of common words reaches thousands of names: keep those sharing
-        the most query words, exact spellings counting double."""
-        counts: Counter[int] = Counter()
-        for group in (*sets, *exact_sets):
-            counts.update(group & candidates)
-        return {n for n, _count in counts.most_common(_MAX_CANDIDATES)}
+    def _best_candidates(
+        self, candidates: set[int], sets: list[set[int]], exact_sets: list[set[int]], weights: list[float]
+    ) -> set[int]:
+        """On a big list a query made of common words reaches thousands of names: keep those with the
+        best first-pass estimate: the query words they share, rare words and exact spellings counting
+        double."""
+        estimate: Counter[int] = Counter()
+        for index, group in enumerate(sets):
+            shared = group & candidates
+            estimate.update(shared)
+            if index < len(weights) and weights[index] >= _RARE_WEIGHT:
+                estimate.update(shared)
+        for group in exact_sets:
+            estimate.update(group & candidates)
+        # Among equals, the shorter listed names (fewer words the query lacks) first.
+        tids = self._name_tids
+        return set(heapq.nlargest(_MAX_CANDIDATES, estimate, key=lambda n: 16 * estimate[n] - len(tids[n])))
 
     def _acronym_candidates(self, tokens: tuple[Token, ...]) -> set[int]:
         names: set[int] = set()
@@ -651,7 +781,8 @@ class Matcher:
         """Align the query's tokens with one listed name's and score the alignment; the reasons are
         worked out only for the hits that are kept."""
         ctids = self._name_tids[name_id]
-        ctokens = [self._tokens[tid] for tid in ctids]
+        vocabulary = self._tokens
+        tid_lazy = self._tid_lazy
         pairs: list[tuple[float, int, int, str]] = []
         for i, q in enumerate(tokens):
             known = sims[i]
@@ -661,12 +792,12 @@ class Matcher:
             for j, tid in enumerate(ctids):
                 result = known.get(tid)
                 if result is None:
-                    if not (lazy or ctokens[j].is_initial or ctokens[j].weak or ctokens[j].arabic):
+                    if not (lazy or tid_lazy[tid]):
                         continue
-                    result = token_similarity(q, ctokens[j])
-                    known[tid] = result
-                if result[0] > 0.0 and (result[0] >= _MIN_TOKEN or result[1] == INITIAL):
+                    result = known[tid] = token_similarity(q, vocabulary[tid])
+                if result[0] >= _MIN_TOKEN or (result[1] == INITIAL and result[0] > 0.0):
                     pairs.append((result[0], -i, -j, result[1]))
+        ctokens = [vocabulary[tid] for tid in ctids]
         pairs.sort(reverse=True)
         used_q: set[int] = set()
         used_c: set[int] = set()
@@ -688,10 +819,10 @@ class Matcher:
         found = sum(qweights[i] * score for i, score in {m[0]: m[2] for m in matches}.items())
         denominator = _denominator(tokens, qweights, ctokens, cweights, matches, person)
         score = found / denominator if denominator else 0.0
-        joined_q = "".join(t.text for t in tokens)
-        joined_c = "".join(c.text for c in ctokens)
-        if joined_q == joined_c and len(joined_q) >= 6 and score < 0.95:
-            return 0.95, lambda: ["same letters, different word breaks"]
+        if score < 0.95 and len(ctokens) + len(tokens) > 2:
+            joined_q = "".join(t.text for t in tokens)
+            if len(joined_q) >= 6 and joined_q == "".join(c.text for c in ctokens):
+                return 0.95, lambda: ["same letters, different word breaks"]
         if (
             not person
             and score < _ACRONYM_SCORE
@@ -716,11 +847,11 @@ class Matcher:
         for i in range(len(tokens) - 1):
             if i in used_q or i + 1 in used_q:
                 continue
-            joined = _join(tokens[i], tokens[i + 1])
+            left, right = tokens[i], tokens[i + 1]
             for j, c in enumerate(ctokens):
                 if j in used_c:
                     continue
-                score, code = token_similarity(joined, c)
+                score, code = _joined_similarity(left, right, c, True)
                 if score >= 0.85:
                     used_q.update((i, i + 1))
                     used_c.add(j)
@@ -729,11 +860,11 @@ class Matcher:
         for j in range(len(ctokens) - 1):
             if j in used_c or j + 1 in used_c:
                 continue
-            joined = _join(ctokens[j], ctokens[j + 1])
+            left, right = ctokens[j], ctokens[j + 1]
             for i, q in enumerate(tokens):
                 if i in used_q:
                     continue
-                score, code = token_similarity(q, joined)
+                score, code = _joined_similarity(left, right, q, False)
                 if score >= 0.85:
                     used_q.add(i)
                     used_c.update((j, j + 1))

@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Literal
 
 from anyascii import anyascii
+from rapidfuzz.distance import OSA
 
 Form = Literal["person", "organisation"]
 
@@ -320,6 +321,7 @@ _ORDINALS = {
     "ninth": 9,
     "tenth": 10,
 }
+_ORDINAL_WORDS = {value: word for word, value in _ORDINALS.items()}
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _ROMAN = {
     r: i
@@ -572,6 +574,9 @@ _CAMEL = re.compile(r"(?<=[a-z\u00e0-\u024f]{2})(?=[A-Z\u00c0-\u00de][a-z\u00e0-
 _DOTTED = re.compile(r"\b(?:[^\W\d_]\.){2,}(?:[^\W\d_]\b\.?)?")
 _SP_ZOO = re.compile(r"\bsp\.?\s*z\s*o\.?\s*o\.?", re.IGNORECASE)
 _PARENS = re.compile(r"\(([^)]*)\)")
+_CAPITAL_INITIALS = re.compile(r"(?<![\w'’.-])([B-DF-HJ-NP-TV-XZ])([B-DF-HJ-NP-TV-XZ])(?![\w'’.-])")
+# A legal form run onto the name ("SiemensAG").
+_GLUED_LEGAL = re.compile(r"(?<=[a-z]{3})(?=(?:AG|SA|SE|NV|BV|KG|GmbH|LLC|LLP|Ltd|LTD|Inc|INC|PLC|Plc)\b)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -579,7 +584,8 @@ class Token:
     """One word of a name, ready for comparison.
 
     `weak` tokens (particles, generic organisation words, initials) count for less; `arabic` marks a token
-    transliterated from Arabic script, which carries consonants only and is compared by skeleton.
+    transliterated from Arabic script, which carries consonants only and is compared by skeleton; `cjk`
+    one read from Chinese characters or Hangul (two such tokens are one name only when they read the same).
     """
 
     text: str
@@ -587,6 +593,7 @@ class Token:
     phonetic: str
     weak: bool = False
     arabic: bool = False
+    cjk: bool = False
     is_initial: bool = field(init=False, compare=False)
     weight: float = field(init=False, compare=False)
 
@@ -600,8 +607,18 @@ class Token:
 
 def _fold_latin(text: str) -> str:
     lowered = text.casefold().translate(_SPECIAL)
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Accents are stripped from alphabetic scripts only: in kana a combining mark is part of the
+    # syllable ("バ" is ba, not ha), so those characters are left to anyascii whole.
+    if max(lowered, default=" ") < "\u3000":
+        decomposed = unicodedata.normalize("NFKD", lowered)
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    else:
+        stripped = "".join(
+            ch
+            if ch >= "\u3000"
+            else "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+            for ch in unicodedata.normalize("NFC", lowered)
+        )
     if not stripped.isascii():
         stripped = anyascii(stripped).lower()
     stripped = stripped.translate(_APOSTROPHES)
@@ -668,8 +685,8 @@ def _split_cjk(match: re.Match[str]) -> str:
     run = match.group(0)
     syllables = [anyascii(ch).lower() for ch in run]
     if len(syllables) <= 1:
-        return " " + "".join(syllables) + " "
-    return " " + syllables[0] + " " + "".join(syllables[1:]) + " "
+        return " qqcjkqq " + "".join(syllables) + " "
+    return " qqcjkqq " + syllables[0] + " qqcjkqq " + "".join(syllables[1:]) + " "
 
 
 _SKELETON_DIGRAPHS = (
@@ -734,6 +751,8 @@ def phonetic(word: str) -> str:
     out = word
     for old, new in _PHONETIC_RULES:
         out = out.replace(old, new)
+    if "zh" in out[1:]:
+        out = out[0] + out[1:].replace("zh", "j")  # "Ahmadinezhad"/"Ahmadinejad" (not Chinese "Zhang")
     out = _REPEATS.sub(r"\1", out)
     if len(out) > 3 and out.endswith("h") and out[-2] in "aeiou":
         out = out[:-1]
@@ -761,6 +780,8 @@ def _split_abd(word: str) -> list[str]:
     if not match:
         return [word]
     rest = word[match.end() :]
+    if not skeleton(rest):
+        return [word]  # "Abdoulaye" is one name, not Abd + "aye"
     # Sun-letter assimilation: "abdurrahman", "abdussalam".
     if len(rest) > 3 and rest[0] == rest[1] and rest[0] not in "aeiou":
         rest = rest[1:]
@@ -782,10 +803,9 @@ def _numbers(words: list[str]) -> list[str]:
             out.append(str(value))
         elif word in _NUMBER_WORDS:
             out.append(str(_NUMBER_WORDS[word]))
-        elif word in _ORDINALS:
-            out.append(str(_ORDINALS[word]))
         elif (match := _ORDINAL_DIGITS.match(word)) is not None:
-            out.append(match.group(1))
+            # "1st" is written out ("first"), so a typo in the word still meets it.
+            out.append(_ORDINAL_WORDS.get(int(match.group(1)), match.group(1)))
         elif word in _ROMAN and word != "i":
             out.append(str(_ROMAN[word]))
         else:
@@ -798,10 +818,13 @@ def _words(text: str, form: Form) -> tuple[list[str], bool]:
     prepared, has_arabic = _prepare_scripts(text)
     prepared = _CAMEL.sub(" ", prepared)
     if form == "organisation":
+        prepared = _GLUED_LEGAL.sub(" ", prepared)
         prepared = _SP_ZOO.sub(" spzoo ", prepared)
         prepared = _DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", prepared)
         prepared = prepared.replace("&", " and ").replace("/", " ")
     elif not has_arabic:
+        # Two capital consonants are initials ("JC Juncker").
+        prepared = _CAPITAL_INITIALS.sub(r"\1 \2", prepared)
         # Hyphenated syllables of one given name ("Myong-Jin", "Jong-Un") are one word.
         prepared = re.sub(
             r"\b([^\W\d_]{1,5})-([^\W\d_]{1,5})\b",
@@ -817,41 +840,91 @@ def _words(text: str, form: Form) -> tuple[list[str], bool]:
     folded = _fold_latin(prepared.replace("~", " qqarabicqq "))
     words = folded.split()
     marked: list[str] = []
-    arabic_next = False
+    prefix = ""
     for word in words:
         if word == "qqarabicqq":
-            arabic_next = True
+            prefix = "~"
             continue
-        marked.append("~" + word if arabic_next else word)
-        arabic_next = False
+        if word == "qqcjkqq":
+            prefix = "^"
+            continue
+        marked.append(prefix + word)
+        prefix = ""
     return marked, has_arabic
 
 
 _ALLAH_WORDS = frozenset({"allah", "ullah", "ulla", "alla", "ollah"})
 
 
-def _make_tokens(words: list[str], form: Form, weak_all: bool = False) -> list[Token]:
+# Long legal forms and titles, recognised through one typo (two in words of nine letters or more):
+# "Compani", "Corporateeon", "Aktiengeselschaft", "Colone", "Shuaykh".
+_FUZZY_LEGAL = tuple(sorted(w for w in LEGAL_FORMS if len(w) >= 5))
+_FUZZY_TITLES = tuple(sorted(w for w in HONORIFICS if len(w) >= 6 and w != "sayyid"))
+# Spelled-out legal forms whose first word is not a legal form on its own ("Open Joint Stock Company").
+_LEGAL_LEADS = frozenset(["open", "closed", "private", "mit"])
+_LEGAL_FOLLOWERS = frozenset(["joint", "beschrankter"])
+
+
+@lru_cache(maxsize=100_000)
+def _near_drop(word: str, form: Form) -> bool:
+    """Whether `word` is a misspelt legal form (organisations) or title (people)."""
+    if len(word) < 5 or word.startswith("~") or word.startswith("^"):
+        return False
+    allowed = 2 if len(word) >= 9 else 1
+    for target in _FUZZY_LEGAL if form == "organisation" else _FUZZY_TITLES:
+        if (
+            target[0] == word[0]
+            and abs(len(target) - len(word)) <= allowed
+            and OSA.distance(word, target, score_cutoff=allowed) <= allowed
+        ):
+            return True
+    return False
+
+
+def _dropped(words: list[str], form: Form) -> list[bool]:
     drop = LEGAL_FORMS if form == "organisation" else PERSON_DROPS
-    kept = [w for w in words if w not in drop and w not in STOPWORDS]
+    out = [w in drop or w in STOPWORDS for w in words]
+    for index, word in enumerate(words):
+        if out[index]:
+            continue
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if (form == "organisation" and word in _LEGAL_LEADS and following in _LEGAL_FOLLOWERS) or (
+            (index > 0 or form == "person") and _near_drop(word, form)
+        ):
+            out[index] = True
+    if form == "person" and sum(1 for d in out if not d) < 2:
+        # A one-word name next to a title-like word keeps that word ("Generale Ahmed" stays two words).
+        return [w in drop or w in STOPWORDS for w in words]
+    return out
+
+
+def _make_tokens(words: list[str], form: Form, weak_all: bool = False) -> list[Token]:
+    dropped = _dropped(words, form)
+    kept = [w for w, d in zip(words, dropped, strict=True) if not d]
     if not kept:
         kept = [w for w in words if w not in STOPWORDS] or words
     if form == "organisation":
         kept = _numbers(kept)
     tokens: list[Token] = []
-    for raw in kept:
+    for position, raw in enumerate(kept):
         arabic = raw.startswith("~")
-        word = raw.lstrip("~")
+        cjk = raw.startswith("^")
+        word = raw.lstrip("~^")
         if (
             word in _ALLAH_WORDS
             and tokens
             and (not tokens[-1].weak or tokens[-1].text == "abd")
+            and not tokens[-1].text.endswith(("llah", "ulla", "alla"))
             and not arabic
         ):
             # "Abd Allah", "Sana Ullah": one name written in two words.
             joined = "abdallah" if tokens[-1].text == "abd" else tokens[-1].text + word
             tokens[-1] = Token(joined, skeleton(joined), phonetic(joined))
             continue
-        parts = [word] if arabic else _split_abd(word)
+        parts = [word] if arabic or cjk else _split_abd(word)
+        if word in ("abdu", "abdou") and position == len(kept) - 1 and position > 0:
+            # "Abdu", "Abdou" ending a name are a name, not the first half of a compound.
+            parts = [word]
         for piece in parts:
             part = PARTICLE_FORMS.get(piece, piece)
             weak = (
@@ -860,7 +933,9 @@ def _make_tokens(words: list[str], form: Form, weak_all: bool = False) -> list[T
                 or (form == "organisation" and part in GENERIC_ORG_WORDS)
                 or (form == "person" and bool(_PATRONYMIC.match(part)))
             )
-            tokens.append(Token(part, skeleton(part, arabic), phonetic(part), weak=weak, arabic=arabic))
+            tokens.append(
+                Token(part, skeleton(part, arabic), phonetic(part), weak=weak, arabic=arabic, cjk=cjk)
+            )
     return tokens
 
 
@@ -881,7 +956,9 @@ def tokenize(name: str, form: Form) -> tuple[Token, ...]:
     words, _has_arabic = _words(name, form)
     tokens = _make_tokens(words, form) + extra
     if tokens and all(t.weak for t in tokens):
-        tokens = [Token(t.text, t.skeleton, t.phonetic, weak=False, arabic=t.arabic) for t in tokens]
+        tokens = [
+            Token(t.text, t.skeleton, t.phonetic, weak=False, arabic=t.arabic, cjk=t.cjk) for t in tokens
+        ]
     return tuple(tokens)
 
 

@@ -239,3 +239,83 @@ def test_a_listed_name_finds_itself(name: str) -> None:
     hit = Matcher([person("X", name)]).best(Query(name, kind="person"))
     assert hit is not None
     assert hit.score == 1.0
+
+
+# --- partnerhub-match-1.1 ---------------------------------------------------------------------------
+
+
+def test_misspelt_legal_form_and_title_are_still_dropped() -> None:
+    assert normalize_name("Al-Arabi Trading Compani", "organisation") == "al arabi trading"
+    assert normalize_name("KOREA KWANGSON BANKING Corporateeon", "organisation") == "korea kwangson banking"
+    assert normalize_name("Colone Sultani Makenga") == "sultani makenga"
+    # A title-like word is kept when the name would be left with one word.
+    assert normalize_name("Generale Ahmed") == "generale ahmed"
+
+
+def test_spelled_out_and_glued_legal_forms() -> None:
+    assert normalize_name("Open Joint Stock Company Gazprom", "organisation") == "gazprom"
+    assert normalize_name("Volkswagen Gesellschaft mit beschränkter Haftung", "organisation") == "volkswagen"
+    assert normalize_name("SiemensAG", "organisation") == "siemens"
+
+
+def test_abd_compounds_and_names() -> None:
+    # "Abdoulaye" is one name, "Abdu" at the end of a name is a name, "Abdul" before a word is a compound.
+    assert normalize_name("Abdoulaye Miskine") == "abdoulaye miskine"
+    assert normalize_name("Muhammad Jamal Abdu") == "muhammad jamal abdu"
+    assert normalize_name("Abdul Rahman Zahed") == "abd rahman zahed"
+    assert normalize_name("Hamdullah Allah Noor") == "hamdullah allah noor"
+
+
+def test_hyphenated_korean_name_finds_split_listing() -> None:
+    matcher = Matcher([person("K", "KIM KYU"), person("X", "Kim Jong")])
+    assert top(matcher, "kim-kyu", kind="person")[:2] == ("K", "alert")
+
+
+def test_one_typo_reaches_the_listed_spelling_through_the_index() -> None:
+    matcher = Matcher([person("G", "Gabriel Jok"), person("H", "Huda Salih Mahdi Ammash")])
+    assert top(matcher, "Gabrisel Jok", kind="person")[:2] == ("G", "alert")
+    assert top(matcher, "Huda Salih Mahdi Amkmash", kind="person")[:2] == ("H", "alert")
+
+
+def test_fuller_query_name_finds_short_listed_name() -> None:
+    matcher = Matcher([person("A", "Anjem Choudary")])
+    assert top(matcher, "Anjem Iftikhar Choudary Mahmood", kind="person")[:2] == ("A", "alert")
+
+
+def test_father_and_son_are_not_swapped_around_bin() -> None:
+    matcher = Matcher([person("M", "Muhammad bin Salman al-Rawi")])
+    hit = matcher.best(Query("Salman bin Muhammad al-Rawi", kind="person"))
+    assert hit is None or hit.decision == "clear"
+
+
+def test_abd_against_another_middle_name_is_a_different_name() -> None:
+    matcher = Matcher([person("N", "Nik Mohammad Dost Mohammad")])
+    hit = matcher.best(Query("Nik Mohammad Abdul Mohammad", kind="person"))
+    assert hit is None or hit.decision == "clear"
+
+
+def test_chinese_characters_differ_even_when_romanisations_are_close() -> None:
+    matcher = Matcher([person("X", "习近平")])
+    hit = matcher.best(Query("习近朋", kind="person"))
+    assert hit is None or hit.decision == "clear"
+    assert top(matcher, "Xi Jinping", kind="person")[:2] == ("X", "alert")
+
+
+def test_kana_keeps_its_voicing_marks() -> None:
+    assert fold("バラク・オバマ") == "baraku obama"
+    matcher = Matcher([person("O", "Barack Obama")])
+    assert top(matcher, "バラク・オバマ", kind="person")[:2] == ("O", "alert")
+
+
+def test_capital_consonant_pair_is_two_initials() -> None:
+    assert normalize_name("JC Juncker") == "j c juncker"
+    matcher = Matcher([person("J", "Jean-Claude Juncker")])
+    assert top(matcher, "JC Juncker", kind="person")[:2] == ("J", "alert")
+
+
+def test_big_list_scores_at_most_the_best_candidates() -> None:
+    entries = [person(f"S{i}", f"Maria {chr(97 + i % 26)}ana Garcia") for i in range(600)]
+    entries.append(person("T", "Maria Garcia"))
+    matcher = Matcher(entries)
+    assert matcher.candidate_count(Query("Maria Garcia", kind="person")) <= 50
+    assert top(matcher, "Maria Garcia", kind="person")[0] == "T"
