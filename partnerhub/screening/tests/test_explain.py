@@ -54,7 +54,9 @@ def test_every_reason_the_engine_gives_on_the_un_list_is_recognised(un_list) -> 
 
 
 def test_an_explanation_reads_in_french_and_arabic() -> None:
-    english = "given name transliteration variant (mohammed/muhammad); surname exact; birth year matches (1938)"
+    english = (
+        "given name transliteration variant (mohammed/muhammad); surname exact; birth year matches (1938)"
+    )
     with translation.override("fr"):
         french = translate_explanation(english)
     with translation.override("ar"):
