@@ -222,6 +222,12 @@ def _facets_uncached(*, user: Any, filters: PartnerFilters) -> dict[str, Any]:
         )
     else:
         grouped = qs.values_list("status", "primary_category", "country").annotate(n=Count("*")).order_by()
+    # Tens of thousands of small groups at scale: read them with a plain cursor (a third faster than
+    # building them through the ORM's row iterator); the SQL is the ORM's own.
+    sql, params = grouped.query.sql_with_params()
+    with connections[grouped.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        grouped_rows = cursor.fetchall()
     suffix = _lang_suffix()
     countries = list(Country.objects.values_list("iso2", "region_code", "subregion_code", f"region_{suffix}"))
     region_of = {iso2: region for iso2, region, _sub, _name in countries}
@@ -240,7 +246,7 @@ def _facets_uncached(*, user: Any, filters: PartnerFilters) -> dict[str, Any]:
     status_counts: dict[str, int] = {}
     category_counts: dict[int, int] = {}
     region_counts: dict[str, int] = {}
-    for status, category, country, n in grouped:
+    for status, category, country, n in grouped_rows:
         in_status = status in wanted_status
         in_category = not wanted_category or category in wanted_category
         in_region = not filters.region or country in in_filter_region
