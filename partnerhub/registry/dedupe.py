@@ -362,6 +362,14 @@ class NameForm:
     places: frozenset[str]
     types: frozenset[str]
     acronym_like: str  # the name itself looks like an acronym ("UNDP", "IBM Corp."): that acronym
+    # Derived from the above once, for the scorer's inner loop:
+    total: float = field(compare=False)  # sum of the weights
+    token_set: frozenset[str] = field(compare=False)
+    unique: bool = field(compare=False)  # no token twice
+    raw_joined: str = field(compare=False)  # the raw tokens without spaces
+    # Per raw token, `_typo_keys` if it may take a typo (long enough, not a number), else (); and all of them.
+    typos: tuple[tuple[str, ...], ...] = field(compare=False)
+    typo_keys: frozenset[str] = field(compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,18 +490,30 @@ def _legal_typo(word: str) -> bool:
     )
 
 
+_PHRASE_FIRST_WORDS = frozenset(_PHRASE_STARTS)
+
+
+def _has_digit(token: str) -> bool:
+    # Tokens are folded to [0-9a-z]: one that is not all letters holds a digit.
+    return not token.isalpha()
+
+
 @lru_cache(maxsize=250_000)
 def analyse_name(text: str) -> NameForm:
     """The comparable form of one organisation name."""
-    text = (text or "").replace("&", " and ").replace("+", " and ")
+    text = text or ""
+    if "&" in text or "+" in text:
+        text = text.replace("&", " and ").replace("+", " and ")
     if "." in text:
         text = _DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", text)  # "S.A." → "SA", "e.V." → "eV"
-    words = _apply_phrases(_join_letters(_fold(text).split()))
+    words = _fold(text).split()
+    if any(len(w) == 1 for w in words):
+        words = _join_letters(words)
+    if not _PHRASE_FIRST_WORDS.isdisjoint(words):
+        words = _apply_phrases(words)
     n = len(words)
-    legal = [False] * n
-    for i, w in enumerate(words):
-        # A legal-form word opening the name is part of the name ("AD Investment", "SA Water").
-        legal[i] = i > 0 and _is_legal(w)
+    # A legal-form word opening the name is part of the name ("AD Investment", "SA Water").
+    legal = [False] + [(_SYNONYMS.get(w) or w) in LEGAL_FORMS for w in words[1:]] if n else []
     for i in range(n - 1, 0, -1):  # trailing "Private", "Pvt Ltd", a misspelt "Limted"
         w = words[i]
         if legal[i]:
@@ -506,12 +526,11 @@ def analyse_name(text: str) -> NameForm:
             break
     # A single letter closing the name is a series mark ("Fund C", "Twenty Seven B"), not an article.
     last = max((i for i in range(n) if not legal[i]), default=-1)
-    series = {words[last]} if last > 0 and len(words[last]) == 1 else set()
-    pre = [w for i, w in enumerate(words) if not legal[i] and (w not in STOPWORDS or w in series)]
-    tokens = [_canon_token(w) for w in pre]
-    if not tokens:  # a name made only of legal forms or small words: keep what there is
+    series = words[last] if last > 0 and len(words[last]) == 1 else None
+    pre = [w for i, w in enumerate(words) if not legal[i] and (w not in STOPWORDS or w == series)]
+    if not pre:  # a name made only of legal forms or small words: keep what there is
         pre = list(words)
-        tokens = [_canon_token(w) for w in words]
+    tokens = [_SYNONYMS.get(w) or _PLURALS.get(w) or w for w in pre]
     places = _places()
     acronym_like = ""
     if len(pre) == 1 and 2 <= len(pre[0]) <= 8 and pre[0].isalnum():
@@ -519,26 +538,52 @@ def analyse_name(text: str) -> NameForm:
         shouted = any(_SHOUTED.match(w) and _fold(w).replace(" ", "") == token for w in text.split())
         if shouted or (len(token) <= 4 and not any(c in "aeiou" for c in token)):
             acronym_like = token
+    weights = tuple(_TYPE_WEIGHT if t in TYPES else _GENERIC_WEIGHT if t in GENERIC else 1.0 for t in tokens)
+    typos = tuple(_typo_keys(w) if len(w) >= 4 and not w.isdigit() and not _is_roman(w) else () for w in pre)
+    token_set = frozenset(tokens)
     return NameForm(
         tokens=tuple(tokens),
         raw=tuple(pre),
-        weights=tuple(_weight(t) for t in tokens),
+        weights=weights,
         key=" ".join(sorted(tokens)),
         joined="".join(tokens),
-        initials="".join(w[0] for w in pre if not w.isdigit() and w not in series),
+        initials="".join(w[0] for w in pre if not w.isdigit() and w != series),
         numbers=frozenset(
-            t
-            for t in tokens
-            if len(t) == 1 or _is_roman(t) or t in _NUMBER_WORDS or any(c.isdigit() for c in t)
+            t for t in tokens if len(t) == 1 or _has_digit(t) or t in _NUMBER_WORDS or _is_roman(t)
         ),
         places=frozenset(t for t in tokens if t in places),
         types=frozenset(t for t in tokens if t in TYPES),
         acronym_like=acronym_like,
+        total=sum(weights),
+        token_set=token_set,
+        unique=len(token_set) == len(tokens),
+        raw_joined="".join(pre),
+        typos=typos,
+        typo_keys=frozenset(k for keys in typos for k in keys),
     )
+
+
+def _typo_keys(word: str) -> tuple[str, ...]:
+    """Keys that two words `_fuzzy_equal` allows always share (so names sharing none have no typo match).
+
+    One edit (a change, insertion, deletion or swap of neighbours) leaves either the first or the last k
+    letters of a word of 2k + 1 letters or more as they were: words up to eight letters give their first and
+    last two (a pair with a word of five or six letters is compared on those), words of seven or more their
+    first and last three. Words of nine or more may take two edits: they all share "#".
+    """
+    n = len(word)
+    keys: tuple[str, ...] = ("a" + word[:2], "b" + word[-2:]) if n <= 8 else ()
+    if n >= 7:
+        keys += ("c" + word[:3], "d" + word[-3:])
+    if n >= 9:
+        keys += ("#",)
+    return keys
 
 
 def registrable_domain(url_or_email: str) -> str:
     """ "https://www.en.unesco.org/x" → "unesco.org"; "a@lands.go.ke" → "lands.go.ke"; public mail → ""."""
+    if not url_or_email:
+        return ""
     domain = normalize.web_domain(url_or_email).strip(".")
     if not domain or "." not in domain or domain.replace(".", "").isdigit():
         return ""
@@ -553,15 +598,18 @@ def registrable_domain(url_or_email: str) -> str:
 
 
 def _registration(value: str) -> str:
+    if not value:
+        return ""
     reg = normalize.fold(value).replace(" ", "")
     return reg if len(reg) >= 4 else ""
 
 
 def profile(record: Record) -> Profile:
     names = [analyse_name(n) for n in (record.name, *record.alt_names) if n and n.strip()]
-    names = list(dict.fromkeys(names))  # drop repeats, keep order
+    if len(names) > 1:
+        names = list(dict.fromkeys(names))  # drop repeats, keep order
     acronyms: set[str] = set()
-    acr = normalize.fold(record.acronym).replace(" ", "")
+    acr = _fold(record.acronym).replace(" ", "") if record.acronym else ""
     if acr:
         acronyms.add(acr)
     acronyms.update(n.acronym_like for n in names if n.acronym_like)
@@ -647,20 +695,39 @@ def _fuzzy_equal(a: str, b: str) -> bool:
     return OSA.distance(a, b, score_cutoff=limit) <= limit
 
 
-def _without(form: NameForm, ignore: frozenset[str]) -> tuple[Sequence[str], Sequence[str], Sequence[float]]:
+def _without(
+    form: NameForm, ignore: frozenset[str]
+) -> tuple[Sequence[str], Sequence[str], Sequence[float], Sequence[tuple[str, ...]]]:
     if not ignore:
-        return form.tokens, form.raw, form.weights
+        return form.tokens, form.raw, form.weights, form.typos
     keep = [i for i, t in enumerate(form.tokens) if t not in ignore]
-    return [form.tokens[i] for i in keep], [form.raw[i] for i in keep], [form.weights[i] for i in keep]
+    return (
+        [form.tokens[i] for i in keep],
+        [form.raw[i] for i in keep],
+        [form.weights[i] for i in keep],
+        [form.typos[i] for i in keep],
+    )
 
 
-def _aligned_dice(a: NameForm, b: NameForm, ignore: frozenset[str] = frozenset()) -> float:
-    """Weighted Dice coefficient over tokens: exact matches, then typos, then words run together."""
-    left, lraw, wl = _without(a, ignore)
-    right, rraw, wr = _without(b, ignore)
-    total = sum(wl) + sum(wr)
-    if total == 0:
-        return 0.0
+def _common_unique(
+    left: Sequence[str], wl: Sequence[float], right: Sequence[str], common: frozenset[str]
+) -> tuple[float, list[int], list[int]]:
+    """Exact matches between names without repeated tokens: each common token matches its one twin."""
+    matched = 0.0
+    rest: list[int] = []
+    for i, token in enumerate(left):
+        if token in common:
+            matched += 2 * wl[i]
+        else:
+            rest.append(i)
+    free = [j for j, token in enumerate(right) if token not in common] if common else list(range(len(right)))
+    return matched, rest, free
+
+
+def _common(
+    left: Sequence[str], wl: Sequence[float], right: Sequence[str]
+) -> tuple[float, list[int], list[int]]:
+    """Exact matches; of equal tokens on the right, the last one is taken first."""
     where: dict[str, list[int]] = {}
     for j, token in enumerate(right):
         where.setdefault(token, []).append(j)
@@ -674,22 +741,75 @@ def _aligned_dice(a: NameForm, b: NameForm, ignore: frozenset[str] = frozenset()
             matched += 2 * wl[i]
         else:
             rest.append(i)
-    if not rest:
+    return matched, rest, [j for j, taken in enumerate(used) if not taken]
+
+
+def _aligned_dice(a: NameForm, b: NameForm, ignore: frozenset[str] = frozenset()) -> float:
+    """Weighted Dice coefficient over tokens: exact matches, then typos, then words run together."""
+    common = a.token_set & b.token_set if not ignore else frozenset()
+    if not ignore and not common and a.typo_keys.isdisjoint(b.typo_keys):
+        # No word in common and no typo possible (see `_typo_keys`): only the words run together can match,
+        # all of them or none.
+        if a.total + b.total == 0:
+            return 0.0
+        return 1.0 if a.raw_joined == b.raw_joined else 0.0
+    left, lraw, wl, ltypos = _without(a, ignore)
+    right, rraw, wr, rtypos = _without(b, ignore)
+    total = a.total + b.total if not ignore else sum(wl) + sum(wr)
+    if total == 0:
+        return 0.0
+    if not ignore and a.unique and b.unique:
+        matched, rest, free = _common_unique(left, wl, right, common)
+    else:
+        matched, rest, free = _common(left, wl, right)
+    if not rest or not free:
         return matched / total
-    free = [j for j, taken in enumerate(used) if not taken]
-    if not free:
-        return matched / total
+    # Typos (`_fuzzy_equal`, inlined): each left word takes the first free word it matches; a word sharing no
+    # typo key with the free words has none among them.
+    theirs = {k for j in free for k in rtypos[j]} if len(rest) * len(free) > 2 else None
     still: list[int] = []
     for i in rest:
-        hit = next((j for j in free if _fuzzy_equal(lraw[i], rraw[j])), -1)
+        hit = -1
+        if ltypos[i] and (theirs is None or not theirs.isdisjoint(ltypos[i])):
+            x = lraw[i]
+            lx = len(x)
+            for j in free:
+                if not rtypos[j]:
+                    continue
+                y = rraw[j]
+                ly = len(y)
+                shortest = lx if lx < ly else ly
+                if (lx < 5 and ly < 5) or abs(lx - ly) > 2 or (x[0] != y[0] and shortest < 7):
+                    continue
+                limit = 2 if shortest >= 9 else 1
+                if OSA.distance(x, y, score_cutoff=limit) <= limit:
+                    hit = j
+                    break
         if hit >= 0:
             free.remove(hit)
             matched += 0.9 * (wl[i] + wr[hit])
         else:
             still.append(i)
-    if still and free and "".join(lraw[i] for i in still) == "".join(rraw[j] for j in free):
+    if still and free and "".join([lraw[i] for i in still]) == "".join([rraw[j] for j in free]):
         matched += sum(wl[i] for i in still) + sum(wr[j] for j in free)
     return matched / total
+
+
+def _multiplier(a: NameForm, b: NameForm) -> float:
+    """What conflicting numbers, places and kinds of body leave of a name score (1.0: no conflict)."""
+    factor = 1.0
+    if a.numbers != b.numbers:
+        factor *= _NUMBER_CONFLICT if a.numbers and b.numbers else _NUMBER_ALONE
+    if a.places != b.places:
+        only_a, only_b = a.places - b.places, b.places - a.places
+        factor *= _PLACE_CONFLICT if only_a and only_b else _PLACE_ALONE
+    if a.types != b.types:
+        if a.types and b.types and not (a.types & b.types):
+            factor *= _TYPE_CONFLICT
+        elif not (a.types and b.types):
+            lone = a.types or b.types
+            factor *= _SOFT_TYPE_ALONE if lone <= SOFT_TYPES else _HARD_TYPE_ALONE
+    return factor
 
 
 def name_similarity(a: NameForm, b: NameForm) -> float:
@@ -703,10 +823,15 @@ def name_similarity(a: NameForm, b: NameForm) -> float:
         (a.types | b.types) if bool(a.types) != bool(b.types) and (a.types | b.types) <= SOFT_TYPES else None
     )
     score = 0.97 if a.joined == b.joined else _aligned_dice(a, b, ignore=lone_soft or frozenset())
-    if score < 0.9 and min(len(a.joined), len(b.joined)) >= 10:
-        joined = OSA.normalized_similarity(a.joined, b.joined)
-        if joined >= 0.9:
-            score = max(score, joined - 0.03)
+    if score < 0.9:
+        la, lb = len(a.joined), len(b.joined)
+        # The edit distance is at least the difference in length: skip the comparison when that alone
+        # keeps the similarity under 0.9 (with a margin of one character against rounding).
+        if la >= 10 and lb >= 10 and 10 * abs(la - lb) <= max(la, lb) + 1:
+            joined = OSA.normalized_similarity(a.joined, b.joined)
+            if joined >= 0.9:
+                score = max(score, joined - 0.03)
+    # The conflicts below multiply in this order, as they always have (the same floating-point result).
     if a.numbers != b.numbers:
         score *= _NUMBER_CONFLICT if a.numbers and b.numbers else _NUMBER_ALONE
     if a.places != b.places:
@@ -780,6 +905,62 @@ def score(a: Profile, b: Profile) -> Match:
     if country_conflict and total > 0:
         reasons.append(COUNTRY_DIFFERS)
     return Match(score=round(min(total, 1.0), 4), reasons=tuple(reasons))
+
+
+def _may_have_evidence(a: Profile, b: Profile) -> bool:
+    """False when the pair certainly has no acronym, domain or registration reason (see `score`)."""
+    if a.acronyms and not (a.acronyms.isdisjoint(b.initials) and a.acronyms.isdisjoint(b.acronyms)):
+        return True
+    if b.acronyms and not b.acronyms.isdisjoint(a.initials):
+        return True
+    if (a.web_domain or a.email_domain) and (b.web_domain or b.email_domain):
+        theirs = (b.web_domain, b.email_domain)
+        if (a.web_domain and a.web_domain in theirs) or (a.email_domain and a.email_domain in theirs):
+            return True
+    return bool(a.registration and a.registration == b.registration)
+
+
+# `score` rounds to four decimals: a pair can reach a threshold from this little below it.
+_ROUNDING = 0.0001
+
+
+def score_at_least(a: Profile, b: Profile, threshold: float) -> Match | None:
+    """`score(a, b)` if it reaches `threshold`, else None; the same result, found faster for the many pairs
+    (most of a search's) that have neither a shared acronym, domain nor registration number nor a close name.
+
+    Without such evidence the score is the best name similarity, lowered for differing countries; a pair of
+    names is skipped when its conflicts (numbers, places, kinds of body) alone keep it under the threshold.
+    """
+    if _may_have_evidence(a, b):
+        match = score(a, b)
+        return match if match.score >= threshold else None
+    factor = _COUNTRY_CONFLICT if a.country and b.country and a.country != b.country else 1.0
+    need = (threshold - _ROUNDING) / factor
+    for na in a.names:
+        for nb in b.names:
+            if not na.tokens or not nb.tokens:
+                continue
+            if na.key != nb.key:
+                if _no_word_match(na, nb):
+                    # Only the joined names' edit distance is left to compare (see `name_similarity`).
+                    la, lb = len(na.joined), len(nb.joined)
+                    if la < 10 or lb < 10 or 10 * abs(la - lb) > max(la, lb) + 1:
+                        continue
+                if _multiplier(na, nb) < need or name_similarity(na, nb) < need:
+                    continue
+            match = score(a, b)
+            return match if match.score >= threshold else None
+    return None
+
+
+def _no_word_match(a: NameForm, b: NameForm) -> bool:
+    """True when `_aligned_dice` of the two names is 0: no word in common, none a typo of another, the words
+    not the same run together, and no lone soft kind word whose omission could change that."""
+    if not (a.token_set.isdisjoint(b.token_set) and a.typo_keys.isdisjoint(b.typo_keys)):
+        return False
+    if a.raw_joined == b.raw_joined or a.joined == b.joined:
+        return False
+    return not (bool(a.types) != bool(b.types) and (a.types | b.types) <= SOFT_TYPES)
 
 
 # --- Whole collections: candidate pairs and clusters ---------------------------------------------
@@ -877,8 +1058,8 @@ def find_pairs(
             theirs = profiles[other]
             if skip is not None and skip(mine.record.id, theirs.record.id):
                 continue
-            match = score(mine, theirs)
-            if match.score >= threshold:
+            match = score_at_least(mine, theirs, threshold)
+            if match is not None:
                 found.append(
                     Pair(profiles[first].record.id, profiles[second].record.id, match.score, match.reasons)
                 )

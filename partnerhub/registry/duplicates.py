@@ -23,6 +23,7 @@ from partnerhub.core.errors import ConcurrentEdit, NotAllowed, ValidationFailed
 from partnerhub.core.models import TrackedModel, to_jsonable
 from partnerhub.registry import dedupe, normalize, services
 from partnerhub.registry.choices import NameKind
+from partnerhub.registry.guards import require_status_allowed
 from partnerhub.registry.models import (
     ContactRole,
     DuplicateKey,
@@ -79,30 +80,32 @@ def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
 
 # The lookups below run on every save of the partner form: plain SQL, because building ORM queries costs
 # more than running them here. Only table names (from the models) and placeholders go into the text.
-def _sql(query: str, params: list[Any]) -> list[tuple[Any, ...]]:
+def raw_rows(query: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         return list(cursor.fetchall())
 
 
-def _marks(n: int) -> str:
+def marks(n: int) -> str:
     return ", ".join(["%s"] * n)
 
 
-def _record_rows(ids: Iterable[int]) -> list[dedupe.Record]:
+def record_rows(ids: Iterable[int], *, chunk_size: int = 500) -> list[dedupe.Record]:
+    """What the duplicate engine compares of these partners (those not merged away), in id order."""
     ids = list(ids)
     names: dict[int, list[str]] = defaultdict(list)
     out: list[dedupe.Record] = []
     partner, alt = Partner._meta.db_table, PartnerName._meta.db_table
-    for chunk in _chunks(ids):
-        for pid, name in _sql(
-            f"SELECT partner_id, name FROM {alt} WHERE partner_id IN ({_marks(len(chunk))})",  # noqa: S608
+    for chunk in _chunks(ids, chunk_size):
+        for pid, name in raw_rows(
+            f"SELECT partner_id, name FROM {alt} WHERE partner_id IN ({marks(len(chunk))}) "  # noqa: S608
+            "ORDER BY partner_id, kind, name",
             chunk,
         ):
             names[pid].append(name)
-        rows = _sql(
+        rows = raw_rows(
             "SELECT id, name, acronym, website, email, registration_number, country_id "  # noqa: S608
-            f"FROM {partner} WHERE merged_into_id IS NULL AND id IN ({_marks(len(chunk))}) ORDER BY id",
+            f"FROM {partner} WHERE merged_into_id IS NULL AND id IN ({marks(len(chunk))}) ORDER BY id",
             chunk,
         )
         out.extend(
@@ -128,15 +131,15 @@ def _key_cap(total: int) -> int:
 def _partner_total() -> int:
     # The highest number stands in for the count: an index lookup instead of a scan, and IDF only needs
     # the order of magnitude.
-    return int(_sql(f"SELECT MAX(id) FROM {Partner._meta.db_table}", [])[0][0] or 1)  # noqa: S608
+    return int(raw_rows(f"SELECT MAX(id) FROM {Partner._meta.db_table}", [])[0][0] or 1)  # noqa: S608
 
 
 def _key_counts(keys: Iterable[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
     table = DuplicateKey._meta.db_table
     for chunk in _chunks(sorted(set(keys))):
-        rows = _sql(
-            f'SELECT "key", COUNT(*) FROM {table} WHERE "key" IN ({_marks(len(chunk))}) GROUP BY "key"',  # noqa: S608
+        rows = raw_rows(
+            f'SELECT "key", COUNT(*) FROM {table} WHERE "key" IN ({marks(len(chunk))}) GROUP BY "key"',  # noqa: S608
             chunk,
         )
         counts.update({key: int(n) for key, n in rows})
@@ -154,7 +157,7 @@ def _shortlist_sql(keys: set[str], excluded: set[int]) -> list[int]:
     table = DuplicateKey._meta.db_table
     sure: set[int] = set()
     if sure_keys:
-        rows = _sql(f'SELECT partner_id FROM {table} WHERE "key" IN ({_marks(len(sure_keys))})', sure_keys)  # noqa: S608
+        rows = raw_rows(f'SELECT partner_id FROM {table} WHERE "key" IN ({marks(len(sure_keys))})', sure_keys)  # noqa: S608
         sure = {pid for (pid,) in rows} - excluded
     ranked: list[int] = []
     if other_keys:
@@ -164,11 +167,11 @@ def _shortlist_sql(keys: set[str], excluded: set[int]) -> list[int]:
             params += [key, dedupe.key_weight(key, counts[key], total)]
         params += other_keys
         skip = sorted(excluded | sure)
-        not_in = f" AND partner_id NOT IN ({_marks(len(skip))})" if skip else ""
+        not_in = f" AND partner_id NOT IN ({marks(len(skip))})" if skip else ""
         params += skip
-        rows = _sql(
+        rows = raw_rows(
             f'SELECT partner_id, SUM(CASE "key" {cases} ELSE 0 END) AS w FROM {table} '  # noqa: S608
-            f'WHERE "key" IN ({_marks(len(other_keys))}){not_in} '
+            f'WHERE "key" IN ({marks(len(other_keys))}){not_in} '
             f"GROUP BY partner_id ORDER BY w DESC, partner_id LIMIT {CANDIDATE_POOL}",
             params,
         )
@@ -257,16 +260,14 @@ def match_records(
     excluded = set(exclude_ids)
     excluded |= _not_duplicates_of(excluded)
     shortlists = [blocking.shortlist(keys, excluded) for keys in keysets]
-    known = {
-        r.id: dedupe.profile(r) for r in _record_rows(sorted({pid for ids in shortlists for pid in ids}))
-    }
+    known = {r.id: dedupe.profile(r) for r in record_rows(sorted({pid for ids in shortlists for pid in ids}))}
     results: list[list[tuple[int, float, tuple[str, ...]]]] = []
     for probe, ids in zip(probes, shortlists, strict=True):
         scored = []
         for pid in ids:
             if pid in known:
-                match = dedupe.score(probe, known[pid])
-                if match.score >= threshold:
+                match = dedupe.score_at_least(probe, known[pid], threshold)
+                if match is not None:
                     scored.append((pid, match.score, match.reasons))
         scored.sort(key=lambda item: (-item[1], item[0]))
         results.append(scored[:limit])
@@ -306,9 +307,9 @@ def candidates_for(
     excluded |= _not_duplicates_of(excluded)
     ids = _shortlist_sql(keys, excluded)
     scored: list[tuple[float, int, tuple[str, ...]]] = []
-    for record in _record_rows(ids):
-        match = dedupe.score(probe, dedupe.profile(record))
-        if match.score >= threshold:
+    for record in record_rows(ids):
+        match = dedupe.score_at_least(probe, dedupe.profile(record), threshold)
+        if match is not None:
             scored.append((match.score, record.id, match.reasons))
     scored.sort(key=lambda item: (-item[0], item[1]))
     scored = scored[:limit]
@@ -337,7 +338,7 @@ def candidates_for(
 
 def pair_match(a: Partner, b: Partner) -> dedupe.Match:
     """The engine's verdict on two stored partners (for the compare page)."""
-    records = {r.id: r for r in _record_rows([a.pk, b.pk])}
+    records = {r.id: r for r in record_rows([a.pk, b.pk])}
     if a.pk not in records or b.pk not in records:
         return dedupe.Match(score=0.0, reasons=())
     return dedupe.score(dedupe.profile(records[a.pk]), dedupe.profile(records[b.pk]))
@@ -627,6 +628,9 @@ def partners_merge(
         raise ConcurrentEdit()
     if s.merged_into_id or a.merged_into_id:
         raise ValidationFailed({"absorbed": [_("One of the records was already merged into another.")]})
+    # Archiving the absorbed record is a status change like any other: other apps' guards may refuse it.
+    if a.status != PartnerStatus.ARCHIVED:
+        require_status_allowed(a, PartnerStatus.ARCHIVED)
 
     survivor_before, absorbed_before = _state(s), _state(a)
     old_name, old_acronym = s.name, s.acronym
@@ -795,8 +799,11 @@ def merge_revert(*, actor: Any, merge: MergeRecord) -> MergeRecord:
         raise ValidationFailed(
             {"merge": [_("The absorbed record was changed since; it cannot be restored.")]}
         )
+    status = current.absorbed_before.get("status", PartnerStatus.PROSPECT)
+    if status != a.status:  # giving the record its status back is a status change too
+        require_status_allowed(a, status)
     kept_changes = _restore_fields(s, current)
-    a.status = current.absorbed_before.get("status", PartnerStatus.PROSPECT)
+    a.status = status
     a.merged_into = None
     a.save(update_fields=["status", "merged_into"])
     _move_back(s, a, current)

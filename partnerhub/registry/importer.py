@@ -27,7 +27,10 @@ import datetime as dt
 import heapq
 import io
 import logging
+import multiprocessing
+import os
 import re
+import threading
 import time
 import uuid
 import zipfile
@@ -41,7 +44,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import URLValidator, validate_email
 from django.db import connection, models, transaction
-from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,7 +51,7 @@ from django.utils.translation import gettext_lazy
 from partnerhub.core.audit import audit
 from partnerhub.core.context import current_actor
 from partnerhub.core.errors import DomainError, IllegalTransition, NotAllowed, ValidationFailed
-from partnerhub.core.models import HistoryAction, RecordHistory
+from partnerhub.core.models import AuditLog, HistoryAction, RecordHistory, to_jsonable
 from partnerhub.registry import dedupe, duplicates, normalize, services
 from partnerhub.registry.choices import Channel, EcosocStatus, NameKind
 from partnerhub.registry.models import (
@@ -1073,6 +1075,13 @@ class _RowChecker:
                 validate_email(email)
             except ValidationError:
                 fail("email", _("“%(value)s” is not an e-mail address.") % {"value": email})
+            else:
+                if len(email) > _MAX_LENGTHS["email"]:
+                    fail(
+                        "email",
+                        _("The e-mail address is longer than %(max)d characters.")
+                        % {"max": _MAX_LENGTHS["email"]},
+                    )
         data["email"] = email
         phone = raw.get("phone", "")
         data["phone"] = ""
@@ -1330,92 +1339,179 @@ class DuplicateFinder:
             others = [pid for pid in shared if pid not in sure]
             ranked = heapq.nlargest(self.pool, others, key=shared.__getitem__)
             plans.append(sorted(sure) + ranked)
-        profiles = self._profiles(sorted(set().union(*plans)))
+        records = duplicates.record_rows(sorted(set().union(*plans)), chunk_size=_IN_CHUNK)
+        names = {record.id: record.name for record in records}
         started = time.process_time()
-        for done, (row, ids) in enumerate(zip(self.rows, plans, strict=True), start=1):
-            found = []
-            for pid in ids:
-                other = profiles.get(pid)
-                if other is not None:
-                    match = dedupe.score(row.profile, other)
-                    self.stats["compared"] += 1
-                    if match.score >= self.threshold:
-                        found.append((match.score, pid, match.reasons))
-            found.sort(key=lambda item: (-item[0], item[1]))
-            row.matches = [
-                Match(
-                    pid,
-                    profiles[pid].record.name,
-                    score,
-                    duplicates.reason_labels(codes) or [_("similar name")],
-                )
-                for score, pid, codes in found[:10]
-            ]
-            if progress and done % _PROGRESS_EVERY == 0:
-                progress(done, len(self.rows))
+        found, compared = _score_in_parts(
+            [row.profile for row in self.rows], plans, records, self.threshold, progress
+        )
+        self.stats["compared"] = compared
         self.stats["scoring_seconds"] = time.process_time() - started
+        for row, row_found in zip(self.rows, found, strict=True):
+            row_found.sort(key=lambda item: (-item[0], item[1]))
+            row.matches = [
+                Match(pid, names[pid], score, duplicates.reason_labels(codes) or [_("similar name")])
+                for score, pid, codes in row_found[:10]
+            ]
 
     @staticmethod
     def _key_counts(keys: Sequence[str], cap: int) -> dict[str, int]:
         counts: dict[str, int] = {}
+        table = DuplicateKey._meta.db_table
         for chunk in _chunks(keys):
-            found = (
-                DuplicateKey.objects.filter(key__in=chunk).values("key").annotate(n=Count("id")).order_by()
+            rows = duplicates.raw_rows(
+                f'SELECT "key", COUNT(*) FROM {table} WHERE "key" IN ({duplicates.marks(len(chunk))}) '  # noqa: S608
+                'GROUP BY "key"',
+                list(chunk),
             )
-            counts.update((key, n) for key, n in found.values_list("key", "n") if n <= cap)
+            counts.update((key, int(n)) for key, n in rows if n <= cap)
         return counts
 
     @staticmethod
     def _postings(keys: Sequence[str]) -> dict[str, list[int]]:
         postings: dict[str, list[int]] = defaultdict(list)
+        table = DuplicateKey._meta.db_table
         for chunk in _chunks(keys):
-            for key, pid in DuplicateKey.objects.filter(key__in=chunk).values_list("key", "partner_id"):
+            for key, pid in duplicates.raw_rows(
+                f'SELECT "key", partner_id FROM {table} WHERE "key" IN ({duplicates.marks(len(chunk))})',  # noqa: S608
+                list(chunk),
+            ):
                 postings[key].append(pid)
         return postings
 
-    @staticmethod
-    def _profiles(ids: Sequence[int]) -> dict[int, dedupe.Profile]:
-        profiles: dict[int, dedupe.Profile] = {}
-        for chunk in _chunks(ids):
-            names: dict[int, list[str]] = defaultdict(list)
-            for pid, alt in PartnerName.objects.filter(partner_id__in=chunk).values_list(
-                "partner_id", "name"
-            ):
-                names[pid].append(alt)
-            found = Partner.objects.filter(pk__in=chunk, merged_into__isnull=True).values_list(
-                "pk", "name", "acronym", "website", "email", "registration_number", "country_id"
-            )
-            for pid, name, acronym, website, email, reg, country in found:
-                profiles[pid] = dedupe.profile(
-                    dedupe.Record(
-                        id=pid,
-                        name=name,
-                        acronym=acronym,
-                        alt_names=tuple(names.get(pid, ())),
-                        website=website,
-                        email=email,
-                        registration_number=reg,
-                        country=country or "",
-                    )
-                )
-        return profiles
+
+# Files at least this long are scored by two processes when a second core is there (`_score_in_parts`).
+PARALLEL_MIN_ROWS = 2_000
+Found = list[tuple[float, int, tuple[str, ...]]]
+
+
+def _score_part(
+    probes: Sequence[dedupe.Profile],
+    plans: Sequence[Sequence[int]],
+    records: Sequence[dedupe.Record],
+    threshold: float,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[Found], int]:
+    """Score each row against the partners of its plan found in `records` (profiled here, once each)."""
+    profiles = {record.id: dedupe.profile(record) for record in records}
+    found: list[Found] = []
+    compared = 0
+    for done, (probe, ids) in enumerate(zip(probes, plans, strict=True), start=1):
+        row_found: Found = []
+        for pid in ids:
+            other = profiles.get(pid)
+            if other is not None:
+                compared += 1
+                # Most pairs fall well short of the threshold; `score_at_least` sees that cheaply.
+                match = dedupe.score_at_least(probe, other, threshold)
+                if match is not None:
+                    row_found.append((match.score, pid, match.reasons))
+        found.append(row_found)
+        if progress and done % _PROGRESS_EVERY == 0:
+            progress(done, len(probes))
+    return found, compared
+
+
+def _score_in_parts(
+    probes: Sequence[dedupe.Profile],
+    plans: Sequence[Sequence[int]],
+    records: Sequence[dedupe.Record],
+    threshold: float,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[Found], int]:
+    """`_score_part` over all partners, split in two by partner when the file is long and a second core is
+    free to take half: a forked child profiles and scores every other partner (pure Python, no database)
+    while this process does the rest; each row's matches are the union, so the result is the same."""
+    if len(probes) < PARALLEL_MIN_ROWS or not _can_fork():
+        return _score_part(probes, plans, records, threshold, progress)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_score_child, args=(sender, probes, plans, records[1::2], threshold), daemon=True
+    )
+    child.start()
+    sender.close()
+    found, compared = _score_part(probes, plans, records[0::2], threshold, progress)
+    try:
+        theirs, their_count = receiver.recv()
+    except EOFError:  # the child died: do its half here
+        logger.warning(
+            "Import scoring child %s exited with %s; scoring its half here", child.pid, child.exitcode
+        )
+        theirs, their_count = _score_part(probes, plans, records[1::2], threshold)
+    finally:
+        receiver.close()
+        child.join()
+    for mine, other in zip(found, theirs, strict=True):
+        mine.extend(other)
+    return found, compared + their_count
+
+
+def _score_child(
+    sender: Any,
+    probes: Sequence[dedupe.Profile],
+    plans: Sequence[Sequence[int]],
+    records: Sequence[dedupe.Record],
+    threshold: float,
+) -> None:
+    sender.send(_score_part(probes, plans, records, threshold))
+    sender.close()
+
+
+def _can_fork() -> bool:
+    # Forking a process that runs other threads can deadlock them; fork does not exist everywhere.
+    return (
+        (os.cpu_count() or 1) > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )
 
 
 # --- Writing --------------------------------------------------------------------------------------
 
 
+# Bind parameters per statement: under SQLite's limit (32,766) and PostgreSQL's (65,535).
+_MAX_PARAMS = 30_000
+
+
 def _insert(model: type[models.Model], columns: Sequence[str], values: list[tuple[Any, ...]]) -> None:
-    """Plain multi-row INSERT for link and key tables, where `bulk_create`'s per-object cost dominates."""
+    """Plain multi-row INSERTs for link, key and history tables, where `bulk_create`'s per-object cost
+    dominates; many rows per statement, since one statement per row costs a round trip each on PostgreSQL."""
     if not values:
         return
+    if connection.vendor == "postgresql":
+        _insert_unnest(model, columns, values, returning=False)
+        return
     quote = connection.ops.quote_name
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES "  # noqa: S608 - quoted names
+    one = f"({', '.join(['%s'] * len(columns))})"
+    size = max(1, min(1_000, _MAX_PARAMS // len(columns)))
+    with connection.cursor() as cursor:
+        for chunk in _chunks(values, size):
+            cursor.execute(head + ", ".join([one] * len(chunk)), [value for row in chunk for value in row])
+
+
+def _insert_unnest(
+    model: type[models.Model], columns: Sequence[str], values: Sequence[Sequence[Any]], *, returning: bool
+) -> list[int]:
+    """PostgreSQL: INSERT … SELECT * FROM UNNEST(one array per column) [RETURNING id], as Django's own
+    `bulk_create` does there: a short statement whatever the number of rows (the driver re-parses long
+    ones for every execution), and the ids come back in the order of the rows."""
+    quote = connection.ops.quote_name
+    by_column = {str(f.column): f for f in model._meta.concrete_fields}
+    types = [by_column[c].db_type(connection).split("(")[0] for c in columns]  # type: ignore[union-attr]
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608 - quoted names
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
+        f"SELECT * FROM UNNEST({', '.join(f'%s::{t}[]' for t in types)})"
+        + (f" RETURNING {quote(str(model._meta.pk.column))}" if returning else "")
     )
+    ids: list[int] = []
     with connection.cursor() as cursor:
         for chunk in _chunks(values, 5_000):
-            cursor.executemany(sql, chunk)
+            cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
+            if returning:
+                ids.extend(int(pk) for (pk,) in cursor.fetchall())
+    return ids
 
 
 _AS_IS = frozenset(
@@ -1449,45 +1545,63 @@ def _db_value(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
     return lambda value: field.get_db_prep_save(value, connection)
 
 
-def _insert_returning_ids(objs: Sequence[models.Model], batch_size: int = 400) -> None:
-    """`bulk_create` for many new rows of one model without its per-value overhead (most of an import's write
-    time): multi-row INSERT … RETURNING id, the ids set on the objects in order."""
-    if not objs:
-        return
-    model = type(objs[0])
-    if not connection.features.can_return_rows_from_bulk_insert:
-        model._default_manager.bulk_create(objs, batch_size=batch_size)
-        return
-    quote = connection.ops.quote_name
+def _insert_returning_ids(
+    model: type[models.Model], rows: Sequence[dict[str, Any]], *, batch_size: int = 400
+) -> list[int]:
+    """`bulk_create` for many new rows of one model, from plain values (attname → value, the field's default
+    where absent) instead of model instances, whose construction was most of an import's write time:
+    multi-row INSERT … RETURNING id. Returns the new ids in order."""
+    if not rows:
+        return []
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = [(f.attname, _db_value(f)) for f in fields]
-    now = timezone.now()
-    auto_now = [
-        f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
+    if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover - SQLite, PostgreSQL can
+        objs = model._default_manager.bulk_create([model(**row) for row in rows], batch_size=batch_size)
+        return [int(obj.pk) for obj in objs]
+    columns = [(f.attname, _db_value(f), f.get_default()) for f in fields]
+    if connection.vendor == "postgresql":
+        return _insert_unnest(
+            model,
+            [str(f.column) for f in fields],
+            [tuple(to_db(row.get(attname, default)) for attname, to_db, default in columns) for row in rows],
+            returning=True,
+        )
+    quote = connection.ops.quote_name
     table, names = quote(model._meta.db_table), ", ".join(quote(str(f.column)) for f in fields)
     head = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608 - quoted names, values as parameters
     one = f"({', '.join(['%s'] * len(fields))})"
     tail = f" RETURNING {quote(str(model._meta.pk.column))}"
+    ids: list[int] = []
     with connection.cursor() as cursor:
-        for chunk in _chunks(objs, batch_size):
+        for chunk in _chunks(rows, batch_size):
             params: list[Any] = []
-            for obj in chunk:
-                for attname in auto_now:
-                    setattr(obj, attname, now)
-                params.extend(to_db(getattr(obj, attname)) for attname, to_db in columns)
+            for row in chunk:
+                params.extend(to_db(row.get(attname, default)) for attname, to_db, default in columns)
             cursor.execute(head + ", ".join([one] * len(chunk)) + tail, params)
-            for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
-                obj.pk = pk
-                obj._state.adding = False
-                obj._state.db = connection.alias
+            ids.extend(int(pk) for (pk,) in cursor.fetchall())
+    return ids
+
+
+def _partner_row(row: Row, *, user_id: int | None, now: dt.datetime, today: dt.date) -> dict[str, Any]:
+    """The values `partner_create` would save for a checked row (its checks are the row checker's)."""
+    values = dict(row.data)
+    values["status"] = PartnerStatus.PROSPECT
+    values["identified_on"] = values.get("identified_on") or today
+    values["identified_by_id"] = user_id
+    # What `services.partner_refresh_index` stores (contacts come later, and refresh the index themselves).
+    values["name_key"] = name_key(values["name"])[:300]
+    values["search_text"] = search_terms([values["name"], values["acronym"], *row.alt_names])
+    values.update(version=1, created_at=now, updated_at=now)
+    return values
 
 
 @transaction.atomic
 def write(
     validation: Validation, *, user: Any = None, job: ImportJob | None = None, source: str = ""
 ) -> dict[str, int]:
-    """Write a checked file in one transaction: every row, or nothing. Returns what was done, counted."""
+    """Write a checked file in one transaction: every row, or nothing. Returns what was done, counted.
+
+    New partners, their names, tags, duplicate keys, field history and "not a duplicate" decisions go in with a
+    few multi-row INSERTs per kind, whatever the number of rows (see docs/registry.md, "Import")."""
     if not validation.ok:
         raise ValidationFailed(
             {"rows": [e.message for e in validation.errors[:20]]},
@@ -1501,35 +1615,30 @@ def write(
     to_update = [r for r in validation.rows if r.matches and policy == "update"]
     skipped = sum(1 for r in validation.rows if r.matches and policy == "skip")
 
-    partners: list[Partner] = []
-    for row in to_create:
-        partner = Partner(**row.data, status=PartnerStatus.PROSPECT, created_at=now)
-        partner.identified_on = partner.identified_on or today
-        partner.identified_by_id = user_id
-        partner.name_key = name_key(partner.name)[:300]
-        partner.search_text = search_terms([partner.name, partner.acronym, *row.alt_names])
-        partners.append(partner)
-    _insert_returning_ids(partners)
-    pairs = list(zip(to_create, partners, strict=True))
-    names = [
-        PartnerName(partner=partner, name=alt, language="", kind=NameKind.ALTERNATIVE, created_at=now)
-        for row, partner in pairs
-        for alt in row.alt_names
-    ]
-    PartnerName.objects.bulk_create(names, batch_size=1000)
+    partner_rows = [_partner_row(row, user_id=user_id, now=now, today=today) for row in to_create]
+    partner_ids = _insert_returning_ids(Partner, partner_rows)
+    pairs = list(zip(to_create, partner_ids, strict=True))
+    name_rows = [_name_row(pid, alt, now) for row, pid in pairs for alt in row.alt_names]
+    name_ids = _insert_returning_ids(PartnerName, name_rows, batch_size=1000)
     _insert(
-        Partner.tags.through, ("partner_id", "tag_id"), [(p.pk, t) for row, p in pairs for t in row.tag_ids]
+        Partner.tags.through, ("partner_id", "tag_id"), [(pid, t) for row, pid in pairs for t in row.tag_ids]
     )
     # The keys `services.partner_refresh_index` would store: the engine's, from the same values.
-    _insert(DuplicateKey, ("partner_id", "key"), [(p.pk, k) for row, p in pairs for k in sorted(row.keys)])
-    _write_history([*partners, *names], now)
+    _insert(DuplicateKey, ("partner_id", "key"), [(pid, k) for row, pid in pairs for k in sorted(row.keys)])
+    _write_history(
+        [
+            *((Partner, pid, values) for pid, values in zip(partner_ids, partner_rows, strict=True)),
+            *((PartnerName, nid, values) for nid, values in zip(name_ids, name_rows, strict=True)),
+        ],
+        now,
+    )
 
     remembered = 0
     if policy == "create":
         remembered = _remember_not_duplicates(pairs, user_id, job, source)
-    updated = sum(1 for row in to_update if _fill_empty_fields(row, job=job, source=source))
+    updated = _fill_empty_fields(to_update, job=job, source=source, now=now)
     counts = {
-        "created": len(partners),
+        "created": len(partner_ids),
         "updated": updated,
         "unchanged": len(to_update) - updated,
         "skipped": skipped,
@@ -1543,31 +1652,94 @@ def write(
             "rows": validation.total,
             "policy": policy,
             **counts,
-            "first_id": partners[0].pk if partners else None,
-            "last_id": partners[-1].pk if partners else None,
+            "first_id": partner_ids[0] if partner_ids else None,
+            "last_id": partner_ids[-1] if partner_ids else None,
         },
         note=source,
     )
     return counts
 
 
-def _write_history(objects: Sequence[Any], at: dt.datetime) -> None:
-    """The "created" history rows `TrackedModel.save` writes, for objects made with bulk_create."""
+def _name_row(partner_id: int, name: str, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "partner_id": partner_id,
+        "name": name,
+        "language": "",
+        "kind": NameKind.ALTERNATIVE,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+@dataclass(frozen=True)
+class _Tracking:
+    """What `TrackedModel` keeps history of for a model: attnames in its order, masked ones, defaults."""
+
+    attnames: tuple[str, ...]
+    masked: frozenset[str]
+    defaults: dict[str, Any]
+
+    @classmethod
+    def of(cls, model: type[models.Model]) -> _Tracking:
+        found = _TRACKING.get(model)
+        if found is None:
+            attnames: tuple[str, ...] = model()._tracked_attnames()  # type: ignore[attr-defined]
+            masked: set[str] = getattr(model, "history_masked", set())
+            defaults = {
+                f.attname: f.get_default() for f in model._meta.concrete_fields if f.attname in attnames
+            }
+            found = cls(
+                attnames,
+                frozenset(a for a in attnames if a in masked or a.removesuffix("_id") in masked),
+                defaults,
+            )
+            _TRACKING[model] = found
+        return found
+
+
+_TRACKING: dict[type[models.Model], _Tracking] = {}
+
+
+def _write_history(
+    entries: Sequence[tuple[type[models.Model], int, dict[str, Any]]], at: dt.datetime
+) -> None:
+    """The "created" history rows `TrackedModel.save` writes (every tracked field: [None, value], masked
+    ones as •••; the current actor, the time), for records inserted in bulk from these values."""
+    _insert_history(
+        [
+            (model, pk, HistoryAction.CREATE.value, _created_changes(model, values))
+            for model, pk, values in entries
+        ],
+        at,
+    )
+
+
+def _created_changes(model: type[models.Model], values: dict[str, Any]) -> dict[str, list[Any]]:
+    tracking = _Tracking.of(model)
+    changes: dict[str, list[Any]] = {}
+    for attname in tracking.attnames:
+        value = to_jsonable(values[attname] if attname in values else tracking.defaults[attname])
+        changes[attname] = [None, ("•••" if value else None) if attname in tracking.masked else value]
+    return changes
+
+
+def _insert_history(
+    entries: Sequence[tuple[type[models.Model], Any, str, dict[str, Any]]], at: dt.datetime
+) -> None:
     actor = current_actor()
     changes_field = RecordHistory._meta.get_field("changes")
     when = connection.ops.adapt_datetimefield_value(at)
     content_types: dict[type, int] = {}
     values = []
-    for obj in objects:
-        model = type(obj)
+    for model, pk, action, changes in entries:
         if model not in content_types:
             content_types[model] = ContentType.objects.get_for_model(model, for_concrete_model=False).pk
-        changes = {key: [None, value] for key, value in obj._current_values().items()}
         values.append(
             (
                 content_types[model],
-                str(obj.pk),
-                HistoryAction.CREATE.value,
+                str(pk),
+                action,
                 changes_field.get_db_prep_save(changes, connection),
                 actor.user_id,
                 actor.label,
@@ -1579,15 +1751,15 @@ def _write_history(objects: Sequence[Any], at: dt.datetime) -> None:
 
 
 def _remember_not_duplicates(
-    pairs: list[tuple[Row, Partner]], user_id: int | None, job: ImportJob | None, source: str
+    pairs: list[tuple[Row, int]], user_id: int | None, job: ImportJob | None, source: str
 ) -> int:
-    by_row = {row.number: partner.pk for row, partner in pairs}
+    by_row = {row.number: pid for row, pid in pairs}
     decided: set[tuple[int, int]] = set()
-    for row, partner in pairs:
+    for row, pid in pairs:
         others = [m.partner_id for m in row.matches]
         if row.same_as_row in by_row:
             others.append(by_row[row.same_as_row])
-        decided.update((min(partner.pk, o), max(partner.pk, o)) for o in others if o != partner.pk)
+        decided.update((min(pid, o), max(pid, o)) for o in others if o != pid)
     reason = _("Added as a different organisation by import %(job)s.") % {
         "job": f"#{job.pk}" if job else source
     }
@@ -1617,11 +1789,104 @@ _FILLABLE = (
     "ecosoc_status",
     "ecosoc_year",
 )
+_INDEXED = frozenset({"acronym", "website", "email", "registration_number"})
+# Foreign keys `full_clean` would look up one by one; stored ones are kept valid by the database, and filled
+# ones are looked up for all rows at once (`_check_filled_keys`).
+_PARTNER_FKS = tuple(f.name for f in Partner._meta.concrete_fields if f.is_relation)
 
 
-def _fill_empty_fields(row: Row, *, job: ImportJob | None, source: str) -> bool:
-    """Policy "update": the row's values go into its best match's empty fields; names and tags are added."""
-    partner = Partner.objects.select_for_update().get(pk=row.matches[0].partner_id)
+@dataclass
+class _Updates:
+    """What policy "update" writes, gathered row by row and written at the end in a few statements."""
+
+    now: dt.datetime
+    changed: dict[int, Partner] = field(default_factory=dict)
+    reindex: dict[int, Partner] = field(default_factory=dict)
+    history: list[tuple[type[models.Model], Any, str, dict[str, Any]]] = field(default_factory=list)
+    name_rows: list[dict[str, Any]] = field(default_factory=list)
+    tag_links: list[tuple[int, int]] = field(default_factory=list)
+    entries: list[AuditLog] = field(default_factory=list)
+    filled_keys: list[tuple[Row, Partner, str, Any]] = field(default_factory=list)
+
+    def save(self) -> None:
+        _check_filled_keys(self.filled_keys)
+        if self.changed:
+            fields = {f for _model, _pk, _action, changes in self.history for f in changes}
+            for partner in self.changed.values():
+                partner.updated_at = self.now
+            Partner.objects.bulk_update(
+                list(self.changed.values()),
+                sorted({f.removesuffix("_id") for f in fields} | {"version", "updated_at"}),
+                batch_size=500,
+            )
+        name_ids = _insert_returning_ids(PartnerName, self.name_rows, batch_size=1000)
+        self.history.extend(
+            (PartnerName, nid, HistoryAction.CREATE.value, _created_changes(PartnerName, values))
+            for nid, values in zip(name_ids, self.name_rows, strict=True)
+        )
+        _insert(Partner.tags.through, ("partner_id", "tag_id"), self.tag_links)
+        _insert_history(self.history, self.now)
+        if self.reindex:
+            services.partner_refresh_index_bulk(list(self.reindex.values()))
+        AuditLog.objects.bulk_create(self.entries, batch_size=500)
+
+
+def _fill_empty_fields(rows: Sequence[Row], *, job: ImportJob | None, source: str, now: dt.datetime) -> int:
+    """Policy "update": each row's values go into its best match's empty fields, and its names and tags are
+    added; returns how many rows changed something.
+
+    Row by row, in file order, as one `partner_update` after another would (a later row sees what an earlier
+    one filled in), with the same checks, field history and audit entry per row; but the partners, their
+    names and tags are read in a few queries, and the changes written in a few."""
+    if not rows:
+        return 0
+    target_ids = sorted({row.matches[0].partner_id for row in rows})
+    partners: dict[int, Partner] = {}
+    known_names: dict[int, set[str]] = defaultdict(set)
+    known_tags: dict[int, set[int]] = defaultdict(set)
+    for chunk in _chunks(target_ids):
+        locked = Partner.objects.select_for_update().in_bulk(list(chunk))
+        partners.update(locked)
+        for pid, partner in locked.items():
+            known_names[pid].add(partner.name.casefold())
+        for pid, alt in PartnerName.objects.filter(partner_id__in=chunk).values_list("partner_id", "name"):
+            known_names[pid].add(alt.casefold())
+        for pid, tag_id in Partner.tags.through.objects.filter(partner_id__in=chunk).values_list(
+            "partner_id", "tag_id"
+        ):
+            known_tags[pid].add(tag_id)
+    updates = _Updates(now=now)
+    updated = 0
+    for row in rows:
+        partner = partners[row.matches[0].partner_id]
+        before, after = _fill_row(row, partner, updates)
+        new_names = [n for n in row.alt_names if n.casefold() not in known_names[partner.pk]]
+        for alt in new_names:
+            known_names[partner.pk].add(alt.casefold())
+            updates.name_rows.append(_name_row(partner.pk, alt, now))
+        if new_names:
+            after["alternative_names"] = new_names
+        new_tags = [t for t in row.tag_ids if t not in known_tags[partner.pk]]
+        if new_tags:
+            known_tags[partner.pk].update(new_tags)
+            updates.tag_links.extend((partner.pk, t) for t in new_tags)
+            after["tags"] = new_tags
+        if not after:
+            continue
+        updated += 1
+        if new_names or _INDEXED & after.keys():
+            updates.reindex[partner.pk] = partner
+        note = _("Filled in from import %(job)s, row %(row)d.") % {
+            "job": f"#{job.pk}" if job else source,
+            "row": row.number,
+        }
+        updates.entries.append(_audit_entry("registry.partner.update", partner, before, after, note))
+    updates.save()
+    return updated
+
+
+def _fill_row(row: Row, partner: Partner, updates: _Updates) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Fill the partner's empty fields from the row (as a save would: checked, versioned, with history)."""
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for attname in _FILLABLE:
@@ -1631,40 +1896,83 @@ def _fill_empty_fields(row: Row, *, job: ImportJob | None, source: str) -> bool:
         before[attname], after[attname] = getattr(partner, attname), new
         setattr(partner, attname, new)
     if after:
-        try:
-            partner.full_clean(
-                exclude=["search_text", "name_key"], validate_unique=False, validate_constraints=False
+        _check_filled(row, partner)
+        updates.filled_keys.extend(
+            (row, partner, attname, after[attname]) for attname in after if attname.endswith("_id")
+        )
+        partner.version += 1
+        updates.changed[partner.pk] = partner
+        updates.history.append(
+            (
+                Partner,
+                partner.pk,
+                HistoryAction.UPDATE.value,
+                {k: [to_jsonable(before[k]), to_jsonable(after[k])] for k in after},
             )
-        except ValidationError as exc:
-            raise ValidationFailed(
-                {
-                    "rows": [
-                        _("Row %(row)d cannot update “%(name)s”: %(reason)s")
-                        % {"row": row.number, "name": partner.name, "reason": " ".join(exc.messages)}
-                    ]
-                }
-            ) from None
-        partner.save()
-    known_names = {n.casefold() for n in [partner.name, *partner.names.values_list("name", flat=True)]}
-    new_names = [n for n in row.alt_names if n.casefold() not in known_names]
-    for alt in new_names:
-        PartnerName.objects.create(partner=partner, name=alt, language="", kind=NameKind.ALTERNATIVE)
-    if new_names:
-        after["alternative_names"] = new_names
-    new_tags = [t for t in row.tag_ids if t not in set(partner.tags.values_list("pk", flat=True))]
-    if new_tags:
-        partner.tags.add(*new_tags)
-        after["tags"] = new_tags
-    if not after:
-        return False
-    if new_names or {"acronym", "website", "email", "registration_number"} & after.keys():
-        services.partner_refresh_index(partner)
-    note = _("Filled in from import %(job)s, row %(row)d.") % {
-        "job": f"#{job.pk}" if job else source,
-        "row": row.number,
-    }
-    audit("registry.partner.update", target=partner, before=before, after=after, note=note)
-    return True
+        )
+    return before, after
+
+
+def _refuse_update(row: Row, partner: Partner, exc: ValidationError) -> ValidationFailed:
+    return ValidationFailed(
+        {
+            "rows": [
+                _("Row %(row)d cannot update “%(name)s”: %(reason)s")
+                % {"row": row.number, "name": partner.name, "reason": " ".join(exc.messages)}
+            ]
+        }
+    )
+
+
+def _check_filled(row: Row, partner: Partner) -> None:
+    """`full_clean` of the partner after filling (without uniqueness and constraints, as before), less the
+    foreign-key lookups, which `_check_filled_keys` makes for all rows at once."""
+    try:
+        partner.full_clean(
+            exclude=["search_text", "name_key", *_PARTNER_FKS],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as exc:
+        raise _refuse_update(row, partner, exc) from None
+
+
+def _check_filled_keys(filled: Sequence[tuple[Row, Partner, str, Any]]) -> None:
+    """The foreign-key part of `full_clean` for filled fields: one query per related model."""
+    wanted: dict[str, set[Any]] = defaultdict(set)
+    for _row, _partner, attname, value in filled:
+        wanted[attname].add(value)
+    for attname, values in wanted.items():
+        model_field = next(f for f in Partner._meta.concrete_fields if f.attname == attname)
+        assert isinstance(model_field, models.ForeignKey)
+        related = model_field.remote_field.model
+        target = model_field.target_field.attname
+        found = set(related._base_manager.filter(**{f"{target}__in": values}).values_list(target, flat=True))
+        for row, partner, name, value in filled:
+            if name == attname and value not in found:
+                try:
+                    model_field.validate(value, partner)  # the message `full_clean` gives
+                except ValidationError as exc:
+                    raise _refuse_update(row, partner, exc) from None
+
+
+def _audit_entry(
+    action: str, target: Partner, before: dict[str, Any], after: dict[str, Any], note: str
+) -> AuditLog:
+    """The entry `core.audit.audit` appends, built so that all of an import's go in with one INSERT."""
+    actor = current_actor()
+    return AuditLog(
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        ip=actor.ip,
+        action=action,
+        target_type=ContentType.objects.get_for_model(Partner, for_concrete_model=False),
+        target_id=str(target.pk),
+        target_label=str(target)[:300],
+        before=to_jsonable(before),
+        after=to_jsonable(after),
+        note=note,
+    )
 
 
 # --- Import jobs: upload, map, check, confirm, import ---------------------------------------------

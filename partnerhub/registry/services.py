@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerhub.core.audit import audit
-from partnerhub.core.errors import ConcurrentEdit, IllegalTransition, NotAllowed, ValidationFailed
+from partnerhub.core.errors import ConcurrentEdit, NotAllowed, ValidationFailed
 from partnerhub.registry import normalize
 from partnerhub.registry.choices import NameKind
-from partnerhub.registry.guards import check_status_guards
+from partnerhub.registry.guards import require_status_allowed
 from partnerhub.registry.models import (
     Contact,
     ContactRole,
@@ -399,9 +399,7 @@ def partner_change_status(*, actor: Any, partner: Partner, status: str, reason: 
         raise NotAllowed(_("You may not change this partner's status."))
     current = Partner.objects.select_for_update().get(pk=partner.pk)
     PARTNER_TRANSITIONS.check(current.status, status)
-    refusal = check_status_guards(current, status)
-    if refusal is not None:
-        raise IllegalTransition(refusal.reason, url=refusal.url)
+    require_status_allowed(current, status)
     before = current.status
     current.status = status
     current.save(update_fields=["status"])
