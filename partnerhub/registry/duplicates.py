@@ -428,21 +428,18 @@ def _set_fk(model: type[models.Model], pks: list[int], attname: str, value: int)
         model._base_manager.filter(pk__in=pks).update(**{attname: value})
 
 
-def _unique_sets(model: type[models.Model], fk: models.Field[Any, Any]) -> list[list[str]]:
-    """Field-name groups that must stay unique together and include `fk`."""
-    groups: list[list[str]] = []
+def _unique_sets(model: type[models.Model], fk: models.Field[Any, Any]) -> list[tuple[list[str], Q | None]]:
+    """Field-name groups that must stay unique together and include `fk`, each with its condition
+    (a partial unique constraint, e.g. "one open screening alert per partner and list entry")."""
+    groups: list[tuple[list[str], Q | None]] = []
     if fk.unique:
-        groups.append([fk.name])
+        groups.append(([fk.name], None))
     for together in model._meta.unique_together:
         if fk.name in together:
-            groups.append(list(together))
+            groups.append((list(together), None))
     for constraint in model._meta.constraints:
-        if (
-            isinstance(constraint, models.UniqueConstraint)
-            and constraint.condition is None
-            and fk.name in (constraint.fields or ())
-        ):
-            groups.append(list(constraint.fields))
+        if isinstance(constraint, models.UniqueConstraint) and fk.name in (constraint.fields or ()):
+            groups.append((list(constraint.fields), constraint.condition))
     return groups
 
 
@@ -505,11 +502,16 @@ def _take_fields(s: Partner, a: Partner, choices: Mapping[str, str]) -> None:
 
 def _clashes(model: type[models.Model], fk: models.ForeignKey[Any, Any], pk: int, target: int) -> bool:
     """Would pointing this row at `target` break one of the model's unique constraints?"""
-    for group in _unique_sets(model, fk):
+    for group, condition in _unique_sets(model, fk):
+        rows = model._base_manager.all()
+        if condition is not None:
+            rows = rows.filter(condition)
+            if not rows.filter(pk=pk).exists():
+                continue  # this row is outside the partial constraint
         others = [getattr(model._meta.get_field(f), "attname", f) for f in group if f != fk.name]
         values = model._base_manager.filter(pk=pk).values(*others)
         lookup = {**(values[0] if values else {}), fk.attname: target}
-        if model._base_manager.filter(**lookup).exclude(pk=pk).exists():
+        if rows.filter(**lookup).exclude(pk=pk).exists():
             return True
     return False
 

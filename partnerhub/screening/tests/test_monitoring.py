@@ -528,3 +528,23 @@ def test_a_partner_named_like_an_entity_on_the_real_un_list_raises_an_alert(cap,
     assert alert.reference_number.startswith("QDe.")
     assert alert.entry.kind == "organisation"
     assert alert.score >= 0.85
+
+
+# --- Merging partners -----------------------------------------------------------------------------
+
+
+def test_merging_two_partners_with_open_alerts_on_the_same_entry_keeps_both_alerts(cap, listed, plgu_officer):
+    """One open alert per partner and entry: the absorbed record keeps its own, the merge goes through."""
+    from partnerhub.registry.duplicates import partners_merge
+
+    survivor = make_partner(cap, plgu_officer, "Example Shipping Co", country="YE")
+    absorbed = make_partner(cap, plgu_officer, "Example Shipping Company Ltd", country="YE")
+    assert alerts_for(survivor) == [("TST.001", "open")]
+    assert alerts_for(absorbed) == [("TST.001", "open")]
+
+    with committing(cap, plgu_officer):
+        record = partners_merge(actor=plgu_officer, survivor=survivor, absorbed=absorbed, choices={})
+
+    assert alerts_for(survivor) == [("TST.001", "open")]
+    assert alerts_for(absorbed) == [("TST.001", "open")]  # kept with the absorbed record, and listed
+    assert any(k["model"] == "screening.screeningalert" for k in record.repointed["kept"])
