@@ -173,3 +173,30 @@ def assert_accessible(page: Any) -> None:
                 for node in violation["nodes"]
             )
         pytest.fail("\n".join(lines), pytrace=False)
+
+
+class Checks:
+    """Screenshot each state and run axe on it, keeping every violation for one report at the end."""
+
+    def __init__(self, page: Any, language: str = "en", *, prefix: str = "screening") -> None:
+        self.page, self.language, self.prefix = page, language, prefix
+        self.failures: list[str] = []
+
+    def __call__(self, name: str) -> None:
+        html = self.page.locator("html")
+        expected = (self.language, "rtl" if self.language == "ar" else "ltr")
+        assert (html.get_attribute("lang"), html.get_attribute("dir")) == expected, name
+        screenshot(self.page, f"{self.prefix}-{name}-{self.language}")
+        try:
+            assert_accessible(self.page)
+        except pytest.fail.Exception as failure:
+            self.failures.append(f"{name}-{self.language}: {failure}")
+
+    def finish(self) -> None:
+        if self.failures:
+            pytest.fail("\n\n".join(self.failures), pytrace=False)
+
+
+def click_to(page: Any, locator: Any) -> None:
+    with page.expect_navigation():
+        locator.click()

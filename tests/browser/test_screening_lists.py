@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, login, screenshot, set_language
+from tests.browser.conftest import Checks, click_to, login, set_language
 
 pytestmark = pytest.mark.browser
 
@@ -25,33 +25,6 @@ def sanctions_file(name: str) -> Path:
     if not path.is_file():
         pytest.skip(f"real test data missing: {path} (../shared/testdata is not present next to the project)")
     return path
-
-
-class Checks:
-    """Screenshot each state and run axe on it, keeping every violation for one report at the end."""
-
-    def __init__(self, page: Any, language: str = "en") -> None:
-        self.page, self.language = page, language
-        self.failures: list[str] = []
-
-    def __call__(self, name: str) -> None:
-        html = self.page.locator("html")
-        expected = (self.language, "rtl" if self.language == "ar" else "ltr")
-        assert (html.get_attribute("lang"), html.get_attribute("dir")) == expected, name
-        screenshot(self.page, f"screening-{name}-{self.language}")
-        try:
-            assert_accessible(self.page)
-        except pytest.fail.Exception as failure:
-            self.failures.append(f"{name}-{self.language}: {failure}")
-
-    def finish(self) -> None:
-        if self.failures:
-            pytest.fail("\n\n".join(self.failures), pytrace=False)
-
-
-def click_to(page: Any, locator: Any) -> None:
-    with page.expect_navigation():
-        locator.click()
 
 
 def open_lists(page: Any) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, login, screenshot, set_language
+from tests.browser.conftest import Checks, click_to, login, set_language
 
 pytestmark = pytest.mark.browser
 
@@ -21,33 +21,6 @@ LIST = (
     "Example Shipping Company,Example Shipping;شركة الشحن المثال,organisation,,YE,TST.001,Test regime\n"
     "Amina Testperson,Aminah Testperson,person,1970,SO,TST.002,Test regime\n"
 )
-
-
-class Checks:
-    """Screenshot each state and run axe on it, keeping every violation for one report at the end."""
-
-    def __init__(self, page: Any, language: str = "en") -> None:
-        self.page, self.language = page, language
-        self.failures: list[str] = []
-
-    def __call__(self, name: str) -> None:
-        html = self.page.locator("html")
-        expected = (self.language, "rtl" if self.language == "ar" else "ltr")
-        assert (html.get_attribute("lang"), html.get_attribute("dir")) == expected, name
-        screenshot(self.page, f"screening-review-{name}-{self.language}")
-        try:
-            assert_accessible(self.page)
-        except pytest.fail.Exception as failure:
-            self.failures.append(f"{name}-{self.language}: {failure}")
-
-    def finish(self) -> None:
-        if self.failures:
-            pytest.fail("\n\n".join(self.failures), pytrace=False)
-
-
-def click_to(page: Any, locator: Any) -> None:
-    with page.expect_navigation():
-        locator.click()
 
 
 def flagged_partner(actor: Any) -> Any:
@@ -88,7 +61,7 @@ def test_plgu_reviews_and_dismisses_an_alert_then_re_screens_everyone(page, live
 
     partner = flagged_partner(plgu_officer)
     alert = ScreeningAlert.objects.get(partner=partner, contact=None)
-    check = Checks(page)
+    check = Checks(page, prefix="screening-review")
 
     login(page, live_server, plgu_officer)
     page.goto(f"{live_server.url}/partners/{partner.pk}/")
@@ -140,7 +113,7 @@ def test_a_staff_member_reads_the_alerts_in_arabic_and_cannot_decide(
 
     partner = flagged_partner(plgu_officer)
     person_alert = ScreeningAlert.objects.get(partner=partner, contact__isnull=False)
-    check = Checks(page, language="ar")
+    check = Checks(page, language="ar", prefix="screening-review")
 
     login(page, live_server, staff_member)
     set_language(page, "ar")
