@@ -224,7 +224,7 @@ def replicate(size: int) -> None:
     copies = -(-size // have) - 1
     from partnerhub.registry.models import Partner
 
-    columns = [f.column for f in Partner._meta.concrete_fields]
+    columns = [column for column in (f.column for f in Partner._meta.concrete_fields) if column]
     changed = {
         "id": "p.id + g * %(top)s",
         "version": "1",
