@@ -93,6 +93,10 @@ def main() -> int:
     for script in ("bench/dedupe_eval.py", "bench/dedupe_bench.py", "bench/import_bench.py"):
         if (ROOT / script).exists():
             failures += run([PY, script]) != 0
+    # The import again on PostgreSQL (its own database of existing partners, built on first use).
+    pg_import = pg.rsplit("/", 1)[0] + "/partnerhub_import_bench"
+    if (ROOT / "bench/import_bench.py").exists() and postgres_available(pg_import):
+        failures += run([PY, "bench/import_bench.py", "--db", pg_import]) != 0
     print(f"\nResults in {ROOT / 'bench' / 'results'}")
     return 1 if failures else 0
 
