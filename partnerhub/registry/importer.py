@@ -1321,7 +1321,9 @@ class DuplicateFinder:
         cap = max(50, min(1000, total // 200))  # as duplicates._blocked_ids
         counts = self._key_counts(sorted(set().union(*(row.keys for row in self.rows))), cap)
         weights = {key: dedupe.key_weight(key, n, total) for key, n in counts.items()}
-        strong = {key for key, n in counts.items() if n <= dedupe.RARE_KEY_DF or key[:1] in "ndra"}
+        # As on the add form (`dedupe.is_sure_key`): an acronym held by hundreds of partners says little
+        # on its own; it still ranks them for the pool below.
+        strong = {key for key, n in counts.items() if dedupe.is_sure_key(key, n)}
         postings = self._postings(sorted(counts))
         plans: list[list[int]] = []
         for row in self.rows:
@@ -1347,12 +1349,15 @@ class DuplicateFinder:
         )
         self.stats["compared"] = compared
         self.stats["scoring_seconds"] = time.process_time() - started
+        labels: dict[tuple[str, ...], list[str]] = {}  # a few distinct reason sets, translated once each
         for row, row_found in zip(self.rows, found, strict=True):
             row_found.sort(key=lambda item: (-item[0], item[1]))
-            row.matches = [
-                Match(pid, names[pid], score, duplicates.reason_labels(codes) or [_("similar name")])
-                for score, pid, codes in row_found[:10]
-            ]
+            matches = []
+            for score, pid, codes in row_found[:10]:
+                if codes not in labels:
+                    labels[codes] = duplicates.reason_labels(codes) or [str(_("similar name"))]
+                matches.append(Match(pid, names[pid], score, list(labels[codes])))
+            row.matches = matches
 
     @staticmethod
     def _key_counts(keys: Sequence[str], cap: int) -> dict[str, int]:
@@ -1718,10 +1723,16 @@ def _write_history(
 def _created_changes(model: type[models.Model], values: dict[str, Any]) -> dict[str, list[Any]]:
     tracking = _Tracking.of(model)
     changes: dict[str, list[Any]] = {}
+    defaults, masked = tracking.defaults, tracking.masked
     for attname in tracking.attnames:
-        value = to_jsonable(values[attname] if attname in values else tracking.defaults[attname])
-        changes[attname] = [None, ("•••" if value else None) if attname in tracking.masked else value]
+        value = values[attname] if attname in values else defaults[attname]
+        if type(value) not in _PLAIN_JSON:  # most values are already str, int, bool or None
+            value = to_jsonable(value)
+        changes[attname] = [None, ("•••" if value else None) if attname in masked else value]
     return changes
+
+
+_PLAIN_JSON = frozenset({str, int, bool, float, type(None)})
 
 
 def _insert_history(
