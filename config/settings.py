@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "partnerhub.accounts",
     "partnerhub.registry",
     "partnerhub.screening",
+    "partnerhub.diligence",
+    "partnerhub.agreements",
     "partnerhub.api",
 ]
 

@@ -18,6 +18,8 @@ urlpatterns = [
     path("offices/", include("partnerhub.org.urls")),
     path("partners/", include("partnerhub.registry.urls")),
     path("screening/", include("partnerhub.screening.urls")),
+    path("diligence/", include("partnerhub.diligence.urls")),
+    path("agreements/", include("partnerhub.agreements.urls")),
     # Signed-out visitors choose their language on the sign-in page, so the switch must not need a login.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

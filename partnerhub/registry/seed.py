@@ -7,6 +7,7 @@ from typing import TextIO
 
 from partnerhub.accounts.models import User
 from partnerhub.core.context import Actor, acting_as
+from partnerhub.core.errors import IllegalTransition
 from partnerhub.org.models import Office
 from partnerhub.registry import services
 from partnerhub.registry.models import Country, Partner, StakeholderCategory, Tag
@@ -387,9 +388,20 @@ def seed_partners(out: TextIO) -> None:
                 "under_due_diligence": [PartnerStatus.UNDER_DUE_DILIGENCE],
             }.get(status, [])
             for step in path:
-                partner = services.partner_change_status(
-                    actor=plgu, partner=partner, status=step, reason="demo data"
-                )
+                try:
+                    partner = services.partner_change_status(
+                        actor=plgu, partner=partner, status=step, reason="demo data"
+                    )
+                except IllegalTransition:
+                    # Another app refuses the move (due diligence: no activation without an approval);
+                    # the demo partner waits under due diligence instead.
+                    partner = services.partner_change_status(
+                        actor=plgu,
+                        partner=partner,
+                        status=PartnerStatus.UNDER_DUE_DILIGENCE,
+                        reason="demo data",
+                    )
+                    break
             created[acronym or name] = partner
         for key, honorific, given, family, title, key_person, email in CONTACTS:
             services.contact_create(

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -341,7 +342,13 @@ def partner_status(request: HttpRequest, pk: int) -> HttpResponse:
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from None
     except IllegalTransition as exc:
-        messages.error(request, exc.message)
+        url = exc.context.get("url")
+        if url:  # a guard from another app links what settles it (e.g. the due-diligence case)
+            messages.error(
+                request, format_html('{} <a href="{}">{}</a>', exc.message, url, _("See what is needed."))
+            )
+        else:
+            messages.error(request, exc.message)
     else:
         messages.success(request, _("Status changed."))
     return redirect("registry:partner_detail", pk=pk)

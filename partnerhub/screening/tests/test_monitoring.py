@@ -140,7 +140,9 @@ def test_saving_a_partner_without_changing_its_names_does_not_screen_it_again(ca
     partner = make_partner(cap, plgu_officer, "Harbour Logistics")
 
     with committing(cap, plgu_officer):
-        registry.partner_change_status(actor=plgu_officer, partner=partner, status="active", reason="MoU")
+        registry.partner_change_status(
+            actor=plgu_officer, partner=partner, status="under_due_diligence", reason="MoU"
+        )
         registry.partner_update(
             actor=plgu_officer,
             partner=partner,
