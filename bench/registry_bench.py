@@ -380,6 +380,7 @@ def main() -> None:
         generate(args.size, args.contacts, dupkeys=not args.no_dupkeys)
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     results = measure(args.rounds)
+    load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
     out = {
         "label": label,
         "database": connection.vendor,
@@ -389,6 +390,7 @@ def main() -> None:
         "date": dt.date.today().isoformat(),
         "rounds": args.rounds,
         "load_before": load_before,
+        "load_after": load_after,
         "results": results,
     }
     results_dir = ROOT / "bench" / "results"
@@ -402,7 +404,7 @@ def main() -> None:
         "",
         "Cold: the cache is emptied before the request, so the facet counts are computed (a new search).",
         "Warm: the same request again, facet counts from the cache (paging, or a colleague's same filters).",
-        f"Machine load average before the run: {load_before}.",
+        f"Machine load average (1, 5, 15 min) before the run: {load_before}; after: {load_after}.",
         "",
         "| scenario | cold p50 ms | cold p95 ms | warm p50 ms | warm p95 ms | queries (cold) |",
         "|---|---:|---:|---:|---:|---:|",

@@ -293,6 +293,8 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "approvers": selectors.approvers_of(step) if step is not None and staff else [],
         "diffs": diffs,
         "actions": {a.code: a for a in actions},
+        # "What you can do" shows only when it has a button for this user (documents have their own panel).
+        "has_panel_actions": any(a.code != Act.ADD_DOCUMENT for a in actions),
         "signatories": signatories,
         "languages": settings.LANGUAGES,
         "documents": list(

@@ -169,6 +169,7 @@ class Partner(TrackedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="partners",
+        db_index=False,  # (country, status) below serves every lookup; one index less per import row
     )
     preferred_language = models.CharField(
         _("preferred UN language"), max_length=10, choices=UNLanguage.choices, default=UNLanguage.ENGLISH
@@ -189,6 +190,7 @@ class Partner(TrackedModel):
         verbose_name=_("stakeholder category"),
         on_delete=models.PROTECT,
         related_name="partners",
+        db_index=False,  # served by (primary_category, status) below
     )
     other_categories = models.ManyToManyField(
         StakeholderCategory, verbose_name=_("other categories"), blank=True, related_name="secondary_partners"
@@ -223,7 +225,11 @@ class Partner(TrackedModel):
         _("status"), max_length=30, choices=PartnerStatus.choices, default=PartnerStatus.PROSPECT
     )
     owning_office = models.ForeignKey(
-        "org.Office", verbose_name=_("owning office"), on_delete=models.PROTECT, related_name="partners"
+        "org.Office",
+        verbose_name=_("owning office"),
+        on_delete=models.PROTECT,
+        related_name="partners",
+        db_index=False,  # served by (owning_office, status) and (owning_office, created_at) below
     )
     relationship_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -434,7 +440,8 @@ class PartnerMembership(TrackedModel):
 class DuplicateKey(models.Model):
     """Blocking keys for duplicate candidates (name tokens, acronym, web domain, registration number)."""
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="dedupe_keys")
+    # The unique (partner, key) constraint below serves look-ups by partner: no index of its own.
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="dedupe_keys", db_index=False)
     key = models.CharField(max_length=120)
 
     class Meta:

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
@@ -177,12 +177,14 @@ def facets_invalidate() -> None:
 def partner_facets(*, user: Any, filters: PartnerFilters) -> dict[str, Any]:
     """Counts per status, category and region, each with the other filters applied, and the total.
 
-    One grouped query over (status, category, country) with every other filter applied — answered from
-    the covering index `registry_partner_facets` when no other filter needs the table — is summed in
-    Python into the three facets, so the cost is one scan whatever the number of facets. The same sums
-    give the exact number of results (`total`), so the list page needs no separate COUNT, except when a
-    category filter also matches secondary categories (`total` is then None). Staff all see the same
-    partners, so the counts for a filter combination are cached briefly and shared between them.
+    Without a filter that needs the partners themselves (search, country, theme, office, year, ECOSOC,
+    channel), the counts come from `registry_partner_facet_counts` (migration 0007): the non-merged
+    partners already counted per (status, primary category, region, sub-region) by database triggers,
+    at most a few thousand small rows. Otherwise one grouped query over the matching partners gives
+    the same groups. Either way the three facets are summed from one result, and the same sums give the
+    exact number of results (`total`), so the list page needs no separate COUNT, except when a category
+    filter also matches secondary categories (`total` is then None). Staff all see the same partners, so
+    the counts for a filter combination are cached briefly and shared between them.
     """
     if not can_use_registry(user):
         return _facets_uncached(user=user, filters=filters)
@@ -208,34 +210,89 @@ def _narrowed(f: PartnerFilters) -> bool:
     return bool(f.q or f.country or f.theme or f.channel or f.office or f.ecosoc or f.created_year)
 
 
-def _facets_uncached(*, user: Any, filters: PartnerFilters) -> dict[str, Any]:
+FACET_COUNTS_TABLE = "registry_partner_facet_counts"
+# On PostgreSQL the triggers append deltas (migration 0007); once the table holds more rows than this,
+# the reader folds them into one row per key. Folded, it holds at most 5 statuses x 19 categories x
+# about 25 (region, sub-region) pairs, under 2,500 rows, whatever the number of partners.
+FACET_DELTA_LIMIT = 5_000
+_COMPACT_LOCK = 0x7265_6769_7374  # pg_try_advisory_xact_lock key: one folder at a time
+_KEY = "status, category_id, region_code, subregion_code"
+# The table and columns are constants (nothing user-supplied).
+_COUNTS_SQL = (
+    f"SELECT {_KEY}, CAST(SUM(n) AS bigint), COUNT(*) FROM {FACET_COUNTS_TABLE} "  # noqa: S608
+    "GROUP BY status, category_id, region_code, subregion_code"
+)
+_COMPACT_SQL = (
+    f"WITH gone AS (DELETE FROM {FACET_COUNTS_TABLE} RETURNING {_KEY}, n) "  # noqa: S608
+    f"INSERT INTO {FACET_COUNTS_TABLE} ({_KEY}, n) "
+    f"SELECT {_KEY}, sum(n) FROM gone GROUP BY {_KEY} HAVING sum(n) <> 0"
+)
+
+
+def _counted_groups(filters: PartnerFilters, db: str) -> list[tuple[str, int, str, bool, int]]:
+    """(status, category, region, in the filter's region, partners) from the trigger-kept counts table."""
+    connection = connections[db]
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNTS_SQL)
+        rows = cursor.fetchall()
+    if connection.vendor == "postgresql" and sum(r[5] for r in rows) > FACET_DELTA_LIMIT:
+        _compact_facet_counts(db)
+    wanted = filters.region
+    return [
+        (status, category, region, bool(wanted) and wanted in (region, subregion), n)
+        for status, category, region, subregion, n, _stored in rows
+    ]
+
+
+def _compact_facet_counts(db: str) -> None:
+    """PostgreSQL: fold the appended deltas into one row per key.
+
+    Safe alongside writers: they only append, and rows they have not committed are not deleted here. The
+    advisory lock keeps a second folder from waiting on this one's rows; it just skips.
+    """
+    with transaction.atomic(using=db), connections[db].cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_COMPACT_LOCK])
+        if cursor.fetchone()[0]:
+            cursor.execute(_COMPACT_SQL)
+
+
+def _grouped_partners(user: Any, filters: PartnerFilters) -> list[tuple[str, int, str, bool, int]]:
+    """The same groups as `_counted_groups`, from the partners that match the other filters."""
     qs = _apply(partners_visible_to(user=user), filters, skip=frozenset({"status", "category", "region"}))
-    # COUNT(*), not COUNT(id): PostgreSQL then answers from the index alone (an index-only scan).
-    if _narrowed(filters):
-        # Group by an expression so that no index "provides" the grouping order: otherwise SQLite walks
-        # the whole facet index in order and looks every row up, instead of using the filter's index.
-        grouped = (
-            qs.values("status", "country", category=F("primary_category") + 0)
-            .annotate(n=Count("*"))
-            .order_by()
-            .values_list("status", "category", "country", "n")
+    # Grouped by region and sub-region (a join with the small country table), not by country: a few
+    # hundred groups to read instead of thousands. Grouping by an expression (`+ 0`) keeps SQLite from
+    # walking the whole facet index in grouping order instead of using the filter's index.
+    grouped = (
+        qs.values(
+            "status",
+            category=F("primary_category") + 0,
+            region=F("country__region_code"),
+            subregion=F("country__subregion_code"),
         )
-    else:
-        grouped = qs.values_list("status", "primary_category", "country").annotate(n=Count("*")).order_by()
-    # Tens of thousands of small groups at scale: read them with a plain cursor (a third faster than
-    # building them through the ORM's row iterator); the SQL is the ORM's own.
+        .annotate(n=Count("*"))
+        .order_by()
+        .values_list("status", "category", "region", "subregion", "n")
+    )
+    # Read the groups with a plain cursor (faster than the ORM's row iterator); the SQL is the ORM's own.
     sql, params = grouped.query.sql_with_params()
     with connections[grouped.db].cursor() as cursor:
         cursor.execute(sql, params)
         grouped_rows = cursor.fetchall()
+    wanted = filters.region
+    return [
+        (status, category, region or "", bool(wanted) and wanted in (region, subregion), n)
+        for status, category, region, subregion, n in grouped_rows
+    ]
+
+
+def _facets_uncached(*, user: Any, filters: PartnerFilters) -> dict[str, Any]:
     suffix = _lang_suffix()
     countries = list(Country.objects.values_list("iso2", "region_code", "subregion_code", f"region_{suffix}"))
-    region_of = {iso2: region for iso2, region, _sub, _name in countries}
-    in_filter_region = {
-        iso2
-        for iso2, region, subregion, _name in countries
-        if filters.region and filters.region in (region, subregion)
-    }
+    if can_use_registry(user) and not _narrowed(filters):
+        # Staff see every partner not merged away: exactly what the counts table counts.
+        groups = _counted_groups(filters, Partner.objects.db)
+    else:
+        groups = _grouped_partners(user, filters)
     region_names = {region: name for _iso2, region, _sub, name in countries if region}
     wanted_status = (
         set(filters.status)
@@ -246,16 +303,15 @@ def _facets_uncached(*, user: Any, filters: PartnerFilters) -> dict[str, Any]:
     status_counts: dict[str, int] = {}
     category_counts: dict[int, int] = {}
     region_counts: dict[str, int] = {}
-    for status, category, country, n in grouped_rows:
+    for status, category, region, in_filter_region, n in groups:
         in_status = status in wanted_status
         in_category = not wanted_category or category in wanted_category
-        in_region = not filters.region or country in in_filter_region
+        in_region = not filters.region or in_filter_region
         if in_category and in_region:
             status_counts[status] = status_counts.get(status, 0) + n
         if in_status and in_region:
             category_counts[category] = category_counts.get(category, 0) + n
         if in_status and in_category:
-            region = region_of.get(country, "") if country else ""
             region_counts[region] = region_counts.get(region, 0) + n
     total = None if wanted_category else sum(status_counts.get(s, 0) for s in wanted_status)
     return {
