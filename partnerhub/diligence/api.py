@@ -16,7 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from partnerhub.api.pagination import Page
@@ -367,6 +368,25 @@ def decide(request: HttpRequest, case_id: int, body: DecisionIn) -> DiligenceCas
         conditions=body.conditions,
     )
     return selectors.case_get_for(user=request.user, pk=case_id)
+
+
+@router.post(
+    "/cases/{int:case_id}/attachments",
+    response={201: CaseDetailOut},
+    summary="Attach an evidence file to a section (PDF or image, checked by content; the requester while editing)",
+)
+def add_attachment(
+    request: HttpRequest,
+    case_id: int,
+    file: File[UploadedFile],
+    section: Form[str],
+    description: Form[str] = "",
+) -> Status[DiligenceCase]:
+    case = selectors.case_get_for(user=request.user, pk=case_id)
+    services.attachment_add(
+        actor=request.user, case=case, section=section, upload=file, description=description
+    )
+    return Status(201, selectors.case_get_for(user=request.user, pk=case_id))
 
 
 @router.get(

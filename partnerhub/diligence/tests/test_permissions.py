@@ -364,3 +364,35 @@ def test_each_role_changes_a_case_through_the_api_only_when_allowed(
         assert response.status_code == expected, (persona_name, name, response.content)
         assert response["Content-Type"] == "application/problem+json"
         assert state() == before
+
+
+@pytest.mark.parametrize("persona", PERSONAS, indirect=True)
+def test_evidence_is_uploaded_through_the_api_only_by_who_may_edit(request, persona, world, client_for):
+    persona_name = request.node.callspec.params["persona"]
+    before = state()
+    response = client_for(persona).post(
+        f"{API}/cases/{world.case.pk}/attachments",
+        {"section": "identity", "description": "board minutes", "file": SimpleUploadedFile("more.pdf", PDF)},
+    )
+    expected = requester_only(persona_name) if persona_name != "partner_user" else 404
+    if expected == 0:
+        assert response.status_code == 201, response.content
+        files = response.json()["attachments"]
+        assert sorted(f["original_name"] for f in files) == ["certificate.pdf", "more.pdf"]
+        assert Attachment.objects.count() == 2
+    else:
+        assert response.status_code in ((403, 404) if persona_name == "partner_user" else (expected,))
+        assert state() == before
+
+
+def test_an_api_upload_that_is_not_a_pdf_or_image_is_refused_and_nothing_is_stored(
+    world, client_for, staff_member
+):
+    before = state()
+    response = client_for(staff_member).post(
+        f"{API}/cases/{world.case.pk}/attachments",
+        {"section": "identity", "file": SimpleUploadedFile("invoice.pdf", b"MZ\x90\x00 not a pdf at all")},
+    )
+    assert response.status_code == 422
+    assert "Only PDF files and images" in response.content.decode()
+    assert state() == before
