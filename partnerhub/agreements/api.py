@@ -400,6 +400,12 @@ class LetterIn(Schema):
     language: str = Field("en", max_length=10)
 
 
+class LetterOut(DocumentOut):
+    """The generated DOCX letter, with the PDF of the same text (null where the server cannot make PDFs)."""
+
+    pdf: DocumentOut | None = None
+
+
 class ChangeOut(Schema):
     field: str
     label: str
@@ -763,12 +769,20 @@ def list_documents(request: HttpRequest, pk: int) -> list[Any]:
     return list(selectors.documents_for(request.user, _agreement(request, pk)))
 
 
-@router.post("/{pk}/letters", response={201: DocumentOut})
+@router.post("/{pk}/letters", response={201: LetterOut})
 def generate_letter(request: HttpRequest, pk: int, body: LetterIn) -> Status[Any]:
-    """Fill the instrument's DOCX template in a language and keep the letter as a document."""
+    """Fill the instrument's DOCX template in a language and keep the letter as two documents: the DOCX
+    (the response) and a PDF of the same text (`pdf`; null where the server cannot make PDFs)."""
     agreement = _agreement(request, pk)
+    letter = services.letter_generate_documents(
+        actor=request.user, agreement=agreement, language=body.language
+    )
     return Status(
-        201, services.letter_generate(actor=request.user, agreement=agreement, language=body.language)
+        201,
+        LetterOut(
+            **DocumentOut.from_orm(letter.docx).model_dump(),
+            pdf=DocumentOut.from_orm(letter.pdf) if letter.pdf is not None else None,
+        ),
     )
 
 

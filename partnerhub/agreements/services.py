@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from types import ModuleType
 from typing import Any
 
 from django.conf import settings
@@ -1147,11 +1150,26 @@ def letter_context(agreement: Agreement) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class GeneratedLetter:
+    """A letter made from a DOCX template: the DOCX and the PDF of the same text (None if the server cannot
+    make PDFs, that is WeasyPrint is not installed)."""
+
+    docx: Document
+    pdf: Document | None
+
+
 def letter_generate(*, actor: Any, agreement: Agreement, language: str) -> Document:
-    """Fill the instrument's DOCX template in `language` (English if there is none) and keep it as a document."""
+    """Generate the letter (DOCX and, where possible, PDF) and return the DOCX document."""
+    return letter_generate_documents(actor=actor, agreement=agreement, language=language).docx
+
+
+@transaction.atomic
+def letter_generate_documents(*, actor: Any, agreement: Agreement, language: str) -> GeneratedLetter:
+    """Fill the instrument's DOCX template in `language` (English if there is none) and keep it as a document,
+    with a PDF of the same text beside it; both are stored in one transaction, or neither."""
     from partnerhub.agreements.actions import can_add_document
-    from partnerhub.agreements.models import DOCX_TYPE, InstrumentTemplate
+    from partnerhub.agreements.models import DOCX_TYPE, PDF_TYPE, InstrumentTemplate
 
     current = _lock(agreement)
     if not can_add_document(actor, current):
@@ -1173,11 +1191,12 @@ def letter_generate(*, actor: Any, agreement: Agreement, language: str) -> Docum
 
     with template.file.open("rb") as source:
         document = DocxTemplate(io.BytesIO(source.read()))
+    context = letter_context(current)
     try:
         # Sandboxed: templates are uploaded files and must not reach Python internals.
         from jinja2.sandbox import SandboxedEnvironment
 
-        document.render(letter_context(current), jinja_env=SandboxedEnvironment(autoescape=True))
+        document.render(context, jinja_env=SandboxedEnvironment(autoescape=True))
     except Exception as exc:  # a broken template: say so instead of failing with a 500
         raise DomainError(
             _("The letter template could not be filled: %(error)s") % {"error": str(exc)[:200]},
@@ -1186,22 +1205,16 @@ def letter_generate(*, actor: Any, agreement: Agreement, language: str) -> Docum
     out = io.BytesIO()
     document.save(out)
     data = out.getvalue()
-    from django.core.files.base import ContentFile
+    pdf_data: bytes | None = None
+    if _weasyprint() is not None:
+        pdf_data = letter_pdf(letter_pdf_html(context, data, template.language))
 
     from partnerhub.agreements.selectors import latest_version
 
-    stored = Document(
-        agreement=current,
-        agreement_version=latest_version(current),
-        kind=DocumentKind.GENERATED,
-        content_type=DOCX_TYPE,
-        original_name=f"{current.reference.replace('/', '-')}-{template.language}.docx",
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_by=actor,
+    name = f"{current.reference.replace('/', '-')}-{template.language}"
+    stored = _store_generated(
+        actor, current, latest_version(current), data, content_type=DOCX_TYPE, name=f"{name}.docx"
     )
-    stored.file.save("letter.docx", ContentFile(data), save=False)
-    stored.save()
     _audit(
         "document.generate",
         current,
@@ -1210,4 +1223,125 @@ def letter_generate(*, actor: Any, agreement: Agreement, language: str) -> Docum
         language=template.language,
         template=template.pk,
     )
+    pdf = None
+    if pdf_data is not None:
+        pdf = _store_generated(
+            actor, current, latest_version(current), pdf_data, content_type=PDF_TYPE, name=f"{name}.pdf"
+        )
+        _audit(
+            "document.generate",
+            current,
+            before={},
+            document=pdf.pk,
+            language=template.language,
+            template=template.pk,
+            format="pdf",
+            source=stored.pk,
+        )
+    return GeneratedLetter(docx=stored, pdf=pdf)
+
+
+def _store_generated(
+    actor: Any,
+    agreement: Agreement,
+    version: AgreementVersion | None,
+    data: bytes,
+    *,
+    content_type: str,
+    name: str,
+) -> Document:
+    from django.core.files.base import ContentFile
+
+    stored = Document(
+        agreement=agreement,
+        agreement_version=version,
+        kind=DocumentKind.GENERATED,
+        content_type=content_type,
+        original_name=name,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=actor,
+    )
+    stored.file.save(f"letter.{name.rsplit('.', 1)[-1]}", ContentFile(data), save=False)
+    stored.save()
     return stored
+
+
+# --- The PDF of a letter (WeasyPrint) --------------------------------------------------------------
+
+
+def _weasyprint() -> ModuleType | None:
+    """WeasyPrint, or None where it (or the Pango library it loads) is not installed: letters are then
+    generated as DOCX only."""
+    try:
+        import weasyprint
+    except (ImportError, OSError):
+        return None
+    progress = logging.getLogger("weasyprint.progress")
+    if progress.level == logging.NOTSET:  # seven INFO lines per PDF; LOGGING may still set a level
+        progress.setLevel(logging.WARNING)
+    module: ModuleType = weasyprint
+    return module
+
+
+def letter_blocks(docx_data: bytes) -> list[dict[str, Any]]:
+    """The body of a rendered DOCX in document order: paragraphs (headings marked) and tables of cell texts."""
+    import io
+
+    from docx import Document as DocxDocument
+    from docx.table import Table
+
+    blocks: list[dict[str, Any]] = []
+    for item in DocxDocument(io.BytesIO(docx_data)).iter_inner_content():
+        if isinstance(item, Table):
+            rows = [[cell.text for cell in row.cells] for row in item.rows]
+            blocks.append({"kind": "table", "rows": rows})
+            continue
+        style = item.style
+        names = f"{style.name or ''} {style.style_id or ''}".lower() if style is not None else ""
+        heading = any(word in names for word in ("heading", "title"))
+        blocks.append({"kind": "heading" if heading else "paragraph", "text": item.text})
+    # Blank paragraphs at the end are only space in Word; they would add an empty page in the PDF.
+    while blocks and blocks[-1]["kind"] != "table" and not blocks[-1]["text"].strip():
+        blocks.pop()
+    return blocks
+
+
+def letter_pdf_html(context: Mapping[str, Any], docx_data: bytes, language: str) -> str:
+    """The HTML the PDF is printed from: `agreements/letter_pdf.html` with the letter's data and the text
+    of the rendered DOCX, in the letter's language and direction (right to left for Arabic)."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(language):
+        return render_to_string(
+            "agreements/letter_pdf.html",
+            {
+                **context,
+                "language": language,
+                "direction": "rtl" if translation.get_language_bidi() else "ltr",
+                "generated_on": timezone.localdate().isoformat(),
+                "blocks": letter_blocks(docx_data),
+            },
+        )
+
+
+def letter_pdf(html: str) -> bytes:
+    """Print the letter's HTML to PDF. Nothing is fetched: the HTML is self-contained, and any URL in it
+    (an image a template smuggled in) is refused."""
+    weasyprint = _weasyprint()
+    if weasyprint is None:  # pragma: no cover - callers check first
+        raise DomainError(_("PDF letters cannot be made on this server."), code="no_pdf")
+    from weasyprint.urls import URLFetcher
+
+    class _NoFetching(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            raise ValueError(f"PartnerHub letters fetch nothing: {url[:100]}")
+
+    try:
+        return bytes(weasyprint.HTML(string=html, base_url=None, url_fetcher=_NoFetching()).write_pdf())
+    except Exception as exc:
+        raise DomainError(
+            _("The PDF of the letter could not be made: %(error)s") % {"error": str(exc)[:200]},
+            code="pdf_failed",
+        ) from None

@@ -472,17 +472,26 @@ def results_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def letter_generate(request: HttpRequest, pk: int) -> HttpResponse:
-    """Fill the instrument's DOCX template in the chosen language and attach the letter."""
+    """Fill the instrument's DOCX template in the chosen language and attach the letter (DOCX and PDF)."""
     _require_staff(request)
     agreement = selectors.agreement_get_for(user=request.user, pk=pk)
     try:
-        services.letter_generate(
+        letter = services.letter_generate_documents(
             actor=request.user, agreement=agreement, language=request.POST.get("language", "en")
         )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Letter generated; it is listed under Documents."))
+        if letter.pdf is not None:
+            messages.success(request, _("Letter generated as DOCX and PDF; both are listed under Documents."))
+        else:
+            messages.warning(
+                request,
+                _(
+                    "Letter generated as DOCX only; it is listed under Documents. "
+                    "PDF letters cannot be made on this server (WeasyPrint is not installed)."
+                ),
+            )
     return redirect("agreements:detail", pk=pk)
 
 

@@ -84,9 +84,13 @@ def test_letters_through_the_page_and_the_api(client_for, staff_member, draft):
 
     assert "Letter generated" in response.content.decode()
     assert created.status_code == 201
+    assert created.json()["content_type"] == DOCX_TYPE
+    with_pdf = services._weasyprint() is not None  # a PDF of the same text where WeasyPrint loads
+    assert (created.json()["pdf"] or {}).get("content_type") == ("application/pdf" if with_pdf else None)
     listed = client.get(f"/api/v1/agreements/{draft.pk}/documents").json()
-    assert [d["kind"] for d in listed] == ["generated", "generated"]
-    download = client.get(f"/agreements/{draft.pk}/documents/{listed[0]['id']}/")
+    assert [d["kind"] for d in listed] == ["generated"] * (4 if with_pdf else 2)  # DOCX (and PDF) each time
+    docx_id = next(d["id"] for d in listed if d["content_type"] == DOCX_TYPE)
+    download = client.get(f"/agreements/{draft.pk}/documents/{docx_id}/")
     assert download["Content-Type"] == DOCX_TYPE
 
 
