@@ -174,7 +174,9 @@ def _sign_blockers(agreement: Any, version: Any, today: dt.date) -> list[str]:
     from partnerhub.agreements.selectors import eligible_signatories
 
     blockers = guards.clearance_blockers(version)
-    if not eligible_signatories(instrument=agreement.instrument, amount=version.value, on=today):
+    if not eligible_signatories(
+        instrument=agreement.instrument, amount=version.value, currency=version.currency, on=today
+    ):
         blockers.append(
             _("Nobody holds a delegation of authority to sign this instrument for this amount today.")
         )

@@ -61,7 +61,11 @@ def delegation_for(signatory: Any, version: AgreementVersion, *, on: dt.date) ->
     from partnerhub.agreements.selectors import delegations_valid
 
     return delegations_valid(
-        user=signatory, instrument=version.agreement.instrument, amount=version.value, on=on
+        user=signatory,
+        instrument=version.agreement.instrument,
+        amount=version.value,
+        currency=version.currency,
+        on=on,
     ).first()
 
 

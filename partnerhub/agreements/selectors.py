@@ -215,28 +215,35 @@ def version_diff(older: AgreementVersion, newer: AgreementVersion) -> list[Field
 # --- Delegations and the advisor ------------------------------------------------------------------
 
 
+def _covers(amount: Decimal | None, currency: str) -> Q:
+    """A limit covers amounts in its own currency only: no exchange rates are held, so a USD limit says
+    nothing about a EUR agreement. A delegation without a limit covers every amount."""
+    if amount is None:
+        return Q()
+    return Q(max_amount__isnull=True) | Q(max_amount__gte=amount, currency=(currency or "USD").upper())
+
+
 def delegations_valid(
-    *, user: Any, instrument: InstrumentType, amount: Decimal | None, on: dt.date
+    *, user: Any, instrument: InstrumentType, amount: Decimal | None, on: dt.date, currency: str = "USD"
 ) -> QuerySet[DelegationOfAuthority]:
-    """The user's delegations that cover this instrument and amount on that date."""
+    """The user's delegations that cover this instrument and amount (in that currency) on that date."""
     qs = DelegationOfAuthority.objects.filter(
         delegate_id=user.pk,
         instruments=instrument,
         revoked_at__isnull=True,
         valid_from__lte=on,
     ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-    if amount is not None:
-        qs = qs.filter(Q(max_amount__isnull=True) | Q(max_amount__gte=amount))
-    return qs.order_by("max_amount")
+    return qs.filter(_covers(amount, currency)).order_by("max_amount")
 
 
-def eligible_signatories(*, instrument: InstrumentType, amount: Decimal | None, on: dt.date) -> list[Any]:
-    """Everyone who holds a delegation for this instrument and amount on that date."""
+def eligible_signatories(
+    *, instrument: InstrumentType, amount: Decimal | None, on: dt.date, currency: str = "USD"
+) -> list[Any]:
+    """Everyone who holds a delegation for this instrument and amount (in that currency) on that date."""
     qs = DelegationOfAuthority.objects.filter(
         instruments=instrument, revoked_at__isnull=True, valid_from__lte=on, delegate__is_active=True
     ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-    if amount is not None:
-        qs = qs.filter(Q(max_amount__isnull=True) | Q(max_amount__gte=amount))
+    qs = qs.filter(_covers(amount, currency))
     seen: dict[int, Any] = {}
     for delegation in qs.select_related("delegate"):
         seen.setdefault(delegation.delegate_id, delegation.delegate)

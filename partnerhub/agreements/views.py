@@ -279,7 +279,9 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actions = available_actions(user, agreement) if staff else []
     today = timezone.localdate()
     signatories = (
-        selectors.eligible_signatories(instrument=agreement.instrument, amount=shown.value, on=today)
+        selectors.eligible_signatories(
+            instrument=agreement.instrument, amount=shown.value, currency=shown.currency, on=today
+        )
         if any(a.code in (Act.SIGN, Act.SIGN_AMENDMENT) for a in actions)
         else []
     )

@@ -457,6 +457,36 @@ def test_signing_an_aoc_above_the_delegated_amount_is_refused(staff_member, part
     assert snapshot(agreement) == before
 
 
+def test_a_limit_in_one_currency_does_not_cover_an_amount_in_another(
+    staff_member, partner, approvers, signatory, legal_officer
+):
+    # The signatory's limit is USD 500,000; no exchange rates are held, so EUR 50,000 is not "below" it.
+    agreement = make_agreement(
+        staff_member, [partner], code="AOC", purpose="project", value="50000", currency="EUR"
+    )
+    cleared(agreement, staff_member, approvers)
+    before = snapshot(agreement)
+
+    with pytest.raises(DomainError) as refusal:
+        services.agreement_sign(actor=staff_member, agreement=agreement, signatory=signatory)
+
+    assert refusal.value.code == "no_delegation"
+    assert "50,000.00 EUR" in refusal.value.message
+    assert snapshot(agreement) == before
+
+    services.delegation_create(
+        actor=legal_officer,
+        delegate=signatory,
+        instruments=[agreement.instrument],
+        max_amount=Decimal("100000"),
+        currency="EUR",
+        valid_from=today() - dt.timedelta(days=1),
+        valid_to=None,
+    )
+    services.agreement_sign(actor=staff_member, agreement=agreement, signatory=signatory)
+    assert fresh(agreement).current_version.delegation.currency == "EUR"
+
+
 def test_signing_date_cannot_be_in_the_future(draft, staff_member, approvers, signatory):
     cleared(draft, staff_member, approvers)
 
