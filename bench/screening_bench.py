@@ -411,21 +411,73 @@ def synthetic_list(size: int, seed: int, planted: Sequence[ListEntry]) -> list[L
     return entries
 
 
-def speed(matcher: Matcher, queries: Sequence[Query], processes: int) -> dict[str, Any]:
-    """Wall-clock names/s, and for one process also names per CPU second (what the engine does when the
-    shared machine's other work is taken out), with the load average before the run."""
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the forked screening workers)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def speed(matcher: Matcher, queries: Sequence[Query], processes: int, cold: bool) -> dict[str, Any]:
+    """Wall-clock names/s and names per CPU second (workers included: what the engine does when the
+    shared machine's other work is taken out), with the 1-minute load average before and after the run.
+
+    `cold`: the matcher's per-word caches and the process's normalisation caches are emptied first, so
+    every query word is new to it (a first pass); otherwise they hold what earlier runs left.
+    """
+    if cold:
+        matcher.clear_caches()
     load = os.getloadavg()[0]
-    started, cpu_started = time.perf_counter(), time.process_time()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     count = sum(1 for _ in matcher.screen_many(queries, limit=5, processes=processes))
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
     return {
         "queries": count,
         "seconds": elapsed,
+        "cpu_seconds": cpu,
         "names_per_second": count / elapsed,
-        "names_per_cpu_second": count / cpu if processes == 1 and cpu else None,
+        "names_per_cpu_second": count / cpu if cpu else None,
         "load_before": load,
+        "load_after": os.getloadavg()[0],
         "processes": processes,
+        "pass": "cold" if cold else "warm",
     }
+
+
+def best_speed(
+    matcher: Matcher, queries: Sequence[Query], processes: int, cold: bool, repeats: int
+) -> dict[str, Any]:
+    """The fastest of `repeats` runs (the machine is shared), with every run's figures kept. A warm run
+    is preceded by one unmeasured one-process pass, so the caches it inherits are full."""
+    runs = []
+    for _ in range(repeats):
+        if not cold:
+            sum(1 for _ in matcher.screen_many(queries, limit=5, processes=1))
+        runs.append(speed(matcher, queries, processes, cold))
+    best = dict(max(runs, key=lambda r: r["names_per_second"]))
+    best["runs"] = [
+        {k: r[k] for k in ("names_per_second", "names_per_cpu_second", "load_before", "load_after")}
+        for r in runs
+    ]
+    return best
+
+
+def speed_rows(
+    matcher: Matcher, queries: Sequence[Query], repeats: int, **fields: Any
+) -> list[dict[str, Any]]:
+    """Cold (first pass) and warm, one and two processes, in that order; best of `repeats` each."""
+    rows = []
+    for cold in (True, False):
+        for processes in (1, 2):
+            row = best_speed(matcher, queries, processes, cold, repeats)
+            row.update(fields)
+            rows.append(row)
+            print(
+                f"{fields['list']}: {row['pass']}, {processes} process(es): {row['names_per_second']:,.0f} "
+                f"names/s ({row['names_per_cpu_second'] or 0:,.0f} per CPU second; load "
+                f"{row['load_before']:.1f})",
+                flush=True,
+            )
+    return rows
 
 
 # --- nomenklatura ---------------------------------------------------------------------------------
@@ -583,6 +635,15 @@ def to_markdown(result: dict[str, Any]) -> str:
         f"| 4. recall, {ours['arabic']['queries']} Arabic-script names vs Latin-only list | ≥ 80% | "
         f"**{pct(ours['arabic']['recall'])}** | {nk_cell('arabic', 'recall')} |"
     )
+    if result.get("nomenklatura_from"):
+        lines += [
+            "",
+            (
+                f"nomenklatura was not run this time: its figures are those of the earlier run of "
+                f"{result['nomenklatura_from']} (they do not depend on this engine; the PartnerHub figures "
+                "beside them are from this run)."
+            ),
+        ]
     lines += [
         "",
         (
@@ -635,21 +696,27 @@ def to_markdown(result: dict[str, Any]) -> str:
         "",
         "## Speed and memory",
         "",
-        "| list | build | index memory | processes | names/s | names per CPU second | load (1 min) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| list | build | index memory | pass | processes | names/s | names per CPU second | load (1 min) |",
+        "|---|---:|---:|---|---:|---:|---:|---:|",
     ]
     for row in speed_rows:
         cpu = row.get("names_per_cpu_second")
         load = row.get("load_before")
+        after = row.get("load_after")
+        runs = ", ".join(f"{r['names_per_second']:,.0f}" for r in row.get("runs", []))
         lines.append(
-            f"| {row['list']} | {row['build_seconds']:.1f} s | {row['memory']} | {row['processes']} | "
-            f"**{row['names_per_second']:,.0f}** | {f'{cpu:,.0f}' if cpu else '—'} | "
-            f"{f'{load:.1f}' if load is not None else '—'} |"
+            f"| {row['list']} | {row['build_seconds']:.1f} s | {row['memory']} | {row.get('pass', 'warm')} | "
+            f"{row['processes']} | **{row['names_per_second']:,.0f}**"
+            + (f" (runs: {runs})" if len(row.get("runs", [])) > 1 else "")
+            + f" | {f'{cpu:,.0f}' if cpu else '—'} | "
+            + (f"{load:.1f}" if load is not None else "—")
+            + (f" → {after:.1f}" if after is not None else "")
+            + " |"
         )
     if nk:
         nk_speed = nk["negatives"]["names_per_second"]
         lines.append(
-            f"| UN list, nomenklatura logic-v2 (top-{nk['candidates']} candidates) | — | — | 1 | {nk_speed:,.0f} | — | — |"
+            f"| UN list, nomenklatura logic-v2 (top-{nk['candidates']} candidates) | — | — | — | 1 | {nk_speed:,.0f} | — | — |"
         )
         lines.append(
             f"\nnomenklatura pair comparisons: {nk['pairs']['pairs_per_second']:,.0f} pairs/s "
@@ -657,13 +724,18 @@ def to_markdown(result: dict[str, Any]) -> str:
         )
     lines.append("")
     lines.append(
-        "Speed queries: the false-alert names and the recall variants together (most queries are clear, as in "
-        "real screening). Two processes fork after the index is built and share it copy-on-write. The machine "
-        "is shared: the load column is the 1-minute load average just before each run (2 cores), and names per "
-        "CPU second is the one-process rate with time spent waiting for a core taken out. The speed runs come "
-        "after the quality runs over the same names, so the engine's per-word caches are warm: a first pass "
-        "over words the engine has never seen was measured separately at about 3,000 names/s against the UN "
-        "list and about 220 names/s against the 1M list (below the 500 target; see docs/screening-matching.md)."
+        "Speed queries: against the UN list the false-alert names and the recall variants together (most queries "
+        "are clear, as in real screening); against the 1M list the 1,736 recall variants and 2,500 of the unlisted "
+        "people. **cold** is a first pass: the "
+        "matcher's per-word caches and the process's normalisation caches are emptied before the run (the 1M "
+        "matcher is also fresh: nothing has been screened against it before its first cold run), so every query "
+        "word is new to it; **warm** follows an unmeasured one-process pass over the same names, as in a "
+        "long-running screening process whose batches repeat the common given and family names. Each figure is "
+        f"the best of {result.get('repeats', 1)} runs (every run's names/s in brackets). Two processes fork after "
+        "the index is built and share it copy-on-write; a cold two-process run starts both workers with empty "
+        "caches. The machine is shared (2 cores): the load column is the 1-minute load average before → after "
+        "each run, and names per CPU second counts this process's and its workers' CPU time, so time spent "
+        "waiting for a core is taken out."
     )
     if result.get("million"):
         mil = result["million"]
@@ -688,6 +760,7 @@ def main() -> int:
     parser.add_argument("--million", type=int, default=1_000_000)
     parser.add_argument("--orgs", type=int, default=10_000)
     parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--repeats", type=int, default=2, help="speed runs per figure (the best is kept)")
     args = parser.parse_args()
     if not UN_2025.exists():
         print(f"{UN_2025} is missing (../shared/testdata); nothing to measure.")
@@ -731,15 +804,15 @@ def main() -> int:
 
     speed_queries = [i.query for i in negatives] + [i.query for i in recall]
     random.Random(SEED).shuffle(speed_queries)
-    for processes in (1, 2):
-        row = speed(matcher, speed_queries, processes)
-        row.update(
-            list="UN list (PartnerHub)",
-            build_seconds=build,
-            memory=f"{index_bytes / 2**20:.1f} MiB (tracemalloc)",
-        )
-        result["speed"].append(row)
-        print(f"UN speed, {processes} process(es): {row['names_per_second']:.0f} names/s", flush=True)
+    result["repeats"] = args.repeats
+    result["speed"] += speed_rows(
+        matcher,
+        speed_queries,
+        args.repeats,
+        list="UN list (PartnerHub)",
+        build_seconds=build,
+        memory=f"{index_bytes / 2**20:.1f} MiB (tracemalloc)",
+    )
 
     if not args.quick and args.million:
         rss_before = rss_mb()
@@ -750,20 +823,20 @@ def main() -> int:
         rss_after = rss_mb()
         people = [i for i in negatives if i.query.kind == "person"]
         sample = random.Random(SEED).sample(recall, min(2500, len(recall))) + people[:2500]
+        queries = [i.query for i in sample]
+        # Speed first, on the fresh matcher: its first run is a first pass over names it has never seen.
+        result["speed"] += speed_rows(
+            big,
+            queries,
+            args.repeats,
+            list=f"synthetic {args.million:,} names (PartnerHub)",
+            build_seconds=big_build,
+            memory=f"{rss_after - rss_before:,.0f} MiB (RSS, entries + index)",
+        )
         mil_results, _ = screen_all(big, sample[:2500])
         mil_recall = recall_report(sample[:2500], mil_results)["recall"]
         person_results, _ = screen_all(big, sample[2500:])
         person_alerts = sum(1 for hits in person_results if any(h.decision == "alert" for h in hits))
-        queries = [i.query for i in sample]
-        for processes in (1, 2):
-            row = speed(big, queries, processes)
-            row.update(
-                list=f"synthetic {args.million:,} names (PartnerHub)",
-                build_seconds=big_build,
-                memory=f"{rss_after - rss_before:,.0f} MiB (RSS, entries + index)",
-            )
-            result["speed"].append(row)
-            print(f"1M speed, {processes} process(es): {row['names_per_second']:.0f} names/s", flush=True)
         result["million"] = {
             "entries": len(big_entries),
             "names": big.name_count,
@@ -789,6 +862,14 @@ def main() -> int:
                     check=False,
                 )
                 result["nomenklatura_version"] = version.stdout.strip()
+    if "nomenklatura" not in result and (RESULTS / "screening.json").exists():
+        # Not run this time: keep the figures of the run that had it (nomenklatura's own results do not
+        # depend on this engine), and say where they come from.
+        previous = json.loads((RESULTS / "screening.json").read_text(encoding="utf-8"))
+        if "nomenklatura" in previous:
+            result["nomenklatura"] = previous["nomenklatura"]
+            result["nomenklatura_version"] = previous.get("nomenklatura_version", "n/a")
+            result["nomenklatura_from"] = previous.get("nomenklatura_from") or previous["date"]
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "screening.json").write_text(

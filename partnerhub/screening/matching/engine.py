@@ -34,7 +34,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import combinations, pairwise
+from itertools import combinations, filterfalse, pairwise
 
 from rapidfuzz.distance import OSA
 
@@ -48,6 +48,7 @@ from partnerhub.screening.matching.normalize import (
     tokenize,
     vowel_pattern,
 )
+from partnerhub.screening.matching.normalize import clear_caches as clear_normalisation_caches
 from partnerhub.screening.matching.types import BirthDate, Hit, ListEntry, Query
 
 ALGORITHM_VERSION = "partnerhub-match-1.1"
@@ -64,6 +65,8 @@ INITIAL = "initial"
 _MIN_TOKEN = 0.75
 
 ACRONYM = "acronym"
+# Arabic script against another word whose consonant skeleton is one edit away (three consonants or more).
+_NEAR_SKELETON = (0.8, VARIANT)
 # Name-score weights: what an unmatched listed token costs, by where it is in the listed name (a missing
 # middle name is normal; a missing given name means the query may be the father's name), and what an
 # unmatched query token costs (one between matched words is often an added patronymic).
@@ -84,6 +87,10 @@ _ACRONYM_SCORE = 0.88
 _COMMON_SHARE = 0.003
 _COMMON_MIN_NAMES = 500
 _LOOKUP_CACHE_SIZE = 100_000
+# A Matcher over at least this many names freezes the garbage collector's view of the heap once built.
+_FREEZE_MIN_NAMES = 100_000
+# Words this long may differ by two typos (see `token_similarity`).
+_LONG_WORD = 8
 # At most this many name ids are kept in the per-word candidate cache.
 _NAMES_CACHE_SIZE = 8_000_000
 # At most this many listed names are scored per query (the index ranks them first).
@@ -131,40 +138,56 @@ def _skeleton_variant(a: str, b: str, length: int) -> bool:
     )
 
 
+# The results `token_similarity` returns, made once (remembered by the million in the per-word caches).
+_SAME = (1.0, EXACT)
+_NONE = (0.0, "")
+_INITIAL = (0.8, INITIAL)
+_ARABIC_SAME = (0.95, VARIANT)
+_ARABIC_SAME_2 = (0.88, VARIANT)
+_ARABIC_SAME_1 = (0.85, VARIANT)
+_SPELLING = (0.95, SPELLING)
+_VARIANT = (0.92, VARIANT)
+_TYPO_1 = (0.9, TYPO)
+_TYPO_2 = (0.82, TYPO)
+
+
 def token_similarity(q: Token, c: Token) -> tuple[float, str]:
     """How alike two tokens are, in [0, 1], and why (one of the level names above, or "")."""
     if q.text == c.text:
-        return 1.0, EXACT
+        return _SAME
     if q.cjk and c.cjk:
-        return 0.0, ""  # different characters (or Hangul syllables) are a different name
+        return _NONE  # different characters (or Hangul syllables) are a different name
     if q.is_initial or c.is_initial:
         if q.text[0] == c.text[0] and not (q.arabic or c.arabic):
-            return 0.8, INITIAL
-        return 0.0, ""
-    if q.text.isdigit() or c.text.isdigit():
-        return 0.0, ""
+            return _INITIAL
+        return _NONE
+    if q.is_digit or c.is_digit:
+        return _NONE
     qs, cs = q.skeleton, c.skeleton
     if q.arabic or c.arabic:
         # Transliterated Arabic keeps consonants only: compare skeletons.
         if qs == cs and len(qs) >= 2:
-            return (0.95 if len(qs) >= 3 else 0.88), VARIANT
+            return _ARABIC_SAME if len(qs) >= 3 else _ARABIC_SAME_2
         if qs == cs and len(qs) == 1 and max(len(q.text), len(c.text)) <= 5:
-            return 0.85, VARIANT  # "علي" (l) and "Ali"
-        if min(len(qs), len(cs)) >= 3 and OSA.distance(qs, cs) == 1:
-            return 0.8, VARIANT
-        return 0.0, ""
+            return _ARABIC_SAME_1  # "علي" (l) and "Ali"
+        if min(len(qs), len(cs)) >= 3 and OSA.distance(qs, cs, score_cutoff=1) == 1:
+            return _NEAR_SKELETON
+        return _NONE
     if q.phonetic == c.phonetic:
-        return 0.95, SPELLING
+        return _SPELLING
     if qs == cs and _skeleton_variant(q.text, c.text, len(qs)):
-        return 0.92, VARIANT
+        return _VARIANT
     shortest = min(len(q.text), len(c.text))
-    allowed = 0 if shortest < 4 else 1 if shortest < 8 else 2
+    allowed = 0 if shortest < 4 else 1 if shortest < _LONG_WORD else 2
     # A typo rarely hits the first letter of a short word; allowing it there pairs "Saddam" with "Adam".
     if allowed and (q.text[0] == c.text[0] or shortest >= 5):
-        distance = min(OSA.distance(q.text, c.text), OSA.distance(q.phonetic, c.phonetic))
+        # (A distance beyond `allowed` comes back as allowed + 1.)
+        distance = OSA.distance(q.text, c.text, score_cutoff=allowed)
+        if distance > 1:
+            distance = min(distance, OSA.distance(q.phonetic, c.phonetic, score_cutoff=allowed))
         if distance <= allowed:
-            return (0.9 if distance <= 1 else 0.82), TYPO
-    return 0.0, ""
+            return _TYPO_1 if distance <= 1 else _TYPO_2
+    return _NONE
 
 
 def _acronym(tokens: Sequence[Token]) -> str:
@@ -273,6 +296,7 @@ def _denominator(
     cweights: Sequence[float],
     matches: Sequence[tuple[int, int, float, str]],
     person: bool,
+    has_bin: bool = True,
 ) -> float:
     """The weight a name score is divided by: matched query words, plus what each unmatched word costs
     where it stands (see the _MISSING_* and _EXTRA_* weights)."""
@@ -333,7 +357,8 @@ def _denominator(
                 1 for i in range(qlow + 1, qhigh) if not used_q[i] and tokens[i].text not in _NOT_NAMES
             )
             denominator += _CONFLICT * min(query_middle, listed_middle)
-        denominator += _CONFLICT * _bin_swaps(tokens, ctokens, matches)
+        if has_bin:
+            denominator += _CONFLICT * _bin_swaps(tokens, ctokens, matches)
     return denominator
 
 
@@ -400,17 +425,27 @@ class Matcher:
         self._name_tids: list[tuple[int, ...]] = []
         self._name_form = bytearray()
         self._single: set[int] = set()
+        self._single_postings: dict[int, tuple[int, ...]] = {}
         # Vocabulary: distinct tokens, their postings (name ids) and lookup keys.
         self._tid: dict[tuple[str, bool, bool], int] = {}
         self._tokens: list[Token] = []
-        self._postings: list[array[int]] = []
+        # Postings are built as lists, then kept as tuples: a name id is one int object shared by every
+        # posting that holds it, so the name sets made from them copy references, not new ints.
+        self._postings: list[tuple[int, ...]] = []
+        self._building: list[list[int]] | None = []
         self._by_text: dict[str, list[int]] = {}
         self._by_skeleton: dict[str, list[int]] = {}
         self._by_phonetic: dict[str, list[int]] = {}
         self._by_deletion: dict[str, list[int]] = {}
-        self._by_skeleton_deletion: dict[str, list[int]] = {}
-        self._by_concat: dict[str, array[int]] = {}
-        self._by_acronym: dict[str, array[int]] = {}
+        # One-deletion neighbours of consonant skeletons (three consonants or more): for Arabic-script
+        # query words, the distinct listed skeletons (compared once each, then expanded through
+        # `_by_skeleton`); for Latin query words, only the listed words such a neighbour can still match
+        # that no other key finds: Arabic-script words, and Latin words of 8 letters or more (two typos).
+        self._by_skeleton_deletion: dict[str, list[str]] = {}
+        self._arabic_by_skeleton_deletion: dict[str, list[int]] = {}
+        self._long_by_skeleton_deletion: dict[str, list[int]] = {}
+        self._by_concat: dict[str, list[int]] = {}
+        self._by_acronym: dict[str, list[int]] = {}
         self._common: dict[str, float] = {}
         self._tid_weight: list[float] = []
         self._tid_lazy = b""
@@ -418,8 +453,25 @@ class Matcher:
         # similarity to every listed word it has been compared with.
         self._lookup_cache: dict[tuple[str, bool, bool], set[int]] = {}
         self._sim_cache: dict[tuple[str, bool, bool], dict[int, tuple[float, str]]] = {}
-        self._names_cache: dict[tuple[str, bool, bool], tuple[set[int], set[int]]] = {}
+        self._names_cache: dict[tuple[str, bool, bool], tuple[set[int], tuple[int, ...], set[int]]] = {}
         self._names_cached_size = 0
+        # Building allocates millions of objects on a big list and creates no reference cycles, so the
+        # garbage collector is paused meanwhile rather than scanning the growing heap again and again.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._build()
+        finally:
+            if collecting:
+                gc.enable()
+        if self.name_count >= _FREEZE_MIN_NAMES and collecting:
+            # A big index lives as long as the process uses it: leave it (and whatever else is alive) to
+            # the collector's permanent generation, so that full collections during screening do not
+            # scan millions of objects that will not go away.
+            gc.collect()
+            gc.freeze()
+
+    def _build(self) -> None:
         for index, entry in enumerate(self.entries):
             form: Form = "organisation" if entry.kind == "organisation" else "person"
             seen: set[tuple[str, ...]] = set()
@@ -430,6 +482,15 @@ class Matcher:
                     continue
                 seen.add(key)
                 self._add_name(index, listed.name, form, tokens)
+        building, self._building = self._building or [], None
+        self._postings = [tuple(p) for p in building]
+        del building
+        single = self._single
+        self._single_postings = {
+            tid: kept for tid, p in enumerate(self._postings) if (kept := tuple(n for n in p if n in single))
+        }
+        # Words per name, for ranking candidates (shorter names first among equals).
+        self._name_size = array("H", (min(len(tids), 65535) for tids in self._name_tids))
         self._weigh_common_tokens()
 
     def _weigh_common_tokens(self) -> None:
@@ -465,16 +526,17 @@ class Matcher:
         strong = [t for t in tokens if not t.weak and not t.is_initial]
         if len(strong) <= 1:
             self._single.add(name_id)
+        assert self._building is not None
         for tid in dict.fromkeys(tids):
-            self._postings[tid].append(name_id)
+            self._building[tid].append(name_id)
         # Split syllables ("Jin Ping") meet a joined query ("Jinping") through their concatenation.
         for left, right in pairwise(tokens):
             if len(left.text) <= 4 and len(right.text) <= 4 and not left.text.isdigit():
-                self._by_concat.setdefault(left.text + right.text, array("i")).append(name_id)
+                self._by_concat.setdefault(left.text + right.text, []).append(name_id)
         if form == "organisation":
             acronym = _acronym(tokens)
             if acronym:
-                self._by_acronym.setdefault(acronym, array("i")).append(name_id)
+                self._by_acronym.setdefault(acronym, []).append(name_id)
 
     def _token_id(self, token: Token) -> int:
         key = (token.text, token.arabic, token.cjk)
@@ -484,15 +546,23 @@ class Matcher:
         tid = len(self._tokens)
         self._tid[key] = tid
         self._tokens.append(token)
-        self._postings.append(array("i"))
+        assert self._building is not None
+        self._building.append([])
         self._by_text.setdefault(token.text, []).append(tid)
         if token.is_initial or token.text.isdigit():
             return tid
         if len(token.skeleton) >= 2:
-            self._by_skeleton.setdefault(token.skeleton, []).append(tid)
-        if len(token.skeleton) >= 3:
+            same = self._by_skeleton.get(token.skeleton)
+            if same is None:
+                same = self._by_skeleton[token.skeleton] = []
+                if len(token.skeleton) >= 3:
+                    for variant in _deletions(token.skeleton):
+                        self._by_skeleton_deletion.setdefault(variant, []).append(token.skeleton)
+            same.append(tid)
+        if len(token.skeleton) >= 3 and (token.arabic or len(token.text) >= _LONG_WORD):
+            index = self._arabic_by_skeleton_deletion if token.arabic else self._long_by_skeleton_deletion
             for variant in _deletions(token.skeleton):
-                self._by_skeleton_deletion.setdefault(variant, []).append(tid)
+                index.setdefault(variant, []).append(tid)
         if not token.arabic:
             self._by_phonetic.setdefault(token.phonetic, []).append(tid)
             if len(token.text) >= 4:
@@ -512,6 +582,16 @@ class Matcher:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
+
+    def clear_caches(self) -> None:
+        """Forget every query word seen so far (this matcher's per-word caches, and the process-wide
+        caches of tokenisation and joined-word comparisons), so the next queries run as a first pass."""
+        self._lookup_cache.clear()
+        self._sim_cache.clear()
+        self._names_cache.clear()
+        self._names_cached_size = 0
+        _JOINED.clear()
+        clear_normalisation_caches()
 
     @property
     def name_count(self) -> int:
@@ -553,14 +633,17 @@ class Matcher:
             chunks.append(batch)
         context = multiprocessing.get_context("fork")
         # Frozen objects are left alone by the workers' garbage collector, so the pages holding the
-        # index are not copied into each worker just to be scanned.
+        # index are not copied into each worker just to be scanned. (A big index froze itself when it
+        # was built: then nothing is unfrozen afterwards.)
+        frozen_before = gc.get_freeze_count() > 0
         gc.freeze()
         try:
             with context.Pool(processes) as pool:
                 for result in pool.imap(_worker_screen, [(chunk, limit) for chunk in chunks]):
                     yield from result
         finally:
-            gc.unfreeze()
+            if not frozen_before:
+                gc.unfreeze()
             _WORKER = None
 
     def candidate_count(self, query: Query) -> int:
@@ -604,32 +687,87 @@ class Matcher:
         return found
 
     def _lookup_uncached(self, q: Token, sims: dict[int, tuple[float, str]]) -> set[int]:
+        # The vocabulary words each key reaches are gathered first and compared once each.
+        groups: list[Sequence[int]] = [self._by_text.get(q.text, ())]
+        # Listed words whose skeleton is one edit from an Arabic-script query word's (see below).
+        near: list[Sequence[int]] = []
+        if len(q.skeleton) >= 2:
+            groups.append(self._by_skeleton.get(q.skeleton, ()))
+        if len(q.skeleton) >= 3:
+            variants = _deletions(q.skeleton) | {q.skeleton}
+            if q.arabic:
+                # Compared by skeleton only: every listed word whose skeleton is one edit away.
+                by_skeleton_deletion = self._by_skeleton_deletion
+                listed = set().union(*[by_skeleton_deletion.get(v, ()) for v in variants])
+                listed.discard(q.skeleton)
+                by_skeleton = self._by_skeleton
+                near = [by_skeleton[s] for s in listed if OSA.distance(q.skeleton, s, score_cutoff=1) <= 1]
+                if q.is_digit:
+                    groups += near
+                    near = []
+            else:
+                # A Latin word one consonant away matches a Latin query word only as a typo, which the
+                # spelling keys below find, or as two typos in long words; Arabic-script words by skeleton.
+                arabic = self._arabic_by_skeleton_deletion
+                groups += [arabic[v] for v in variants if v in arabic]
+                if len(q.text) >= _LONG_WORD:
+                    long_words = self._long_by_skeleton_deletion
+                    groups += [long_words[v] for v in variants if v in long_words]
+        if not q.arabic:
+            groups.append(self._by_phonetic.get(q.phonetic, ()))
+            if len(q.text) >= 4:
+                by_deletion = self._by_deletion
+                groups += [
+                    by_deletion[v]
+                    for v in _deletions(q.text) | _deletions(q.phonetic) | {q.text, q.phonetic}
+                    if v in by_deletion
+                ]
         found: set[int] = set()
         tokens = self._tokens
-
-        def consider(tids: Iterable[int]) -> None:
-            for tid in tids:
-                if tid in sims:
-                    if sims[tid][0] >= _MIN_TOKEN:
-                        found.add(tid)
-                    continue
+        # A word found dissimilar is remembered only if scoring would compare it again (see
+        # `_score_name`: a strong query word is not compared with a strong listed word it did not find).
+        lazy = q.weak or q.is_initial or q.arabic or len(q.skeleton) < 2
+        tid_lazy = self._tid_lazy
+        for tid in set().union(*groups):
+            result = sims.get(tid)
+            if result is None:
                 result = token_similarity(q, tokens[tid])
-                sims[tid] = result
-                if result[0] >= _MIN_TOKEN:
-                    found.add(tid)
-
-        consider(self._by_text.get(q.text, ()))
-        if len(q.skeleton) >= 2:
-            consider(self._by_skeleton.get(q.skeleton, ()))
-        if len(q.skeleton) >= 3:
-            for variant in _deletions(q.skeleton) | {q.skeleton}:
-                consider(self._by_skeleton_deletion.get(variant, ()))
-        if not q.arabic:
-            consider(self._by_phonetic.get(q.phonetic, ()))
-            if len(q.text) >= 4:
-                for variant in _deletions(q.text) | _deletions(q.phonetic) | {q.text, q.phonetic}:
-                    consider(self._by_deletion.get(variant, ()))
+                if result[0] >= _MIN_TOKEN or lazy or tid_lazy[tid]:
+                    sims[tid] = result
+            if result[0] >= _MIN_TOKEN:
+                found.add(tid)
+        if near:
+            # What `token_similarity` says of these without asking it word by word: the same text was
+            # compared above (it is in `_by_text`), any other text is a skeleton one edit away.
+            fresh = set().union(*near)
+            found |= fresh
+            fresh.difference_update(sims)
+            sims.update(dict.fromkeys(fresh, _NEAR_SKELETON))
         return found
+
+    def _names_for(
+        self, token: Token, known: dict[int, tuple[float, str]]
+    ) -> tuple[set[int], tuple[int, ...], set[int]]:
+        """The listed names a query word reaches through its similar words, the similar words that are
+        exact or spelling variants (their names are counted when ranking many candidates), and the
+        names of one strong word among them (remembered per word)."""
+        key = (token.text, token.arabic, token.cjk)
+        cached = self._names_cache.get(key)
+        if cached is None:
+            found = self._lookup(token, known)
+            postings = self._postings
+            single_postings = self._single_postings
+            names = set().union(*[postings[tid] for tid in found])
+            exact = tuple(tid for tid in found if known[tid][0] >= 0.95)
+            single = set().union(*[single_postings[tid] for tid in found if tid in single_postings])
+            cached = (names, exact, single)
+            # The names a word reaches are remembered up to a bounded total size; once it is
+            # reached, the words seen first (the common ones) stay.
+            size = len(names) + len(exact) + len(single)
+            if self._names_cached_size + size <= _NAMES_CACHE_SIZE:
+                self._names_cached_size += size
+                self._names_cache[key] = cached
+        return cached
 
     def _candidates(
         self, tokens: tuple[Token, ...], form: Form | None
@@ -640,27 +778,16 @@ class Matcher:
             strong = [i for i, t in enumerate(tokens) if not t.is_initial] or list(range(len(tokens)))
         sets: list[set[int]] = []
         postings = self._postings
-        exact_sets: list[set[int]] = []
+        exact_sets: list[tuple[int, ...]] = []
+        # The one-strong-word names of each word's set (a candidate on their own), when known.
+        singles: list[set[int] | None] = []
         code = -1 if form is None else _FORM_CODE[form]
         name_form = self._name_form
         for i in strong:
-            key = (tokens[i].text, tokens[i].arabic, tokens[i].cjk)
-            cached = self._names_cache.get(key)
-            if cached is None:
-                names: set[int] = set()
-                exact: set[int] = set()
-                for tid in self._lookup(tokens[i], sims[i]):
-                    names.update(postings[tid])
-                    if sims[i][tid][0] >= 0.95:
-                        exact.update(postings[tid])
-                cached = (names, exact)
-                # The names a word reaches are remembered up to a bounded total size; once it is
-                # reached, the words seen first (the common ones) stay.
-                if self._names_cached_size + len(names) + len(exact) <= _NAMES_CACHE_SIZE:
-                    self._names_cached_size += len(names) + len(exact)
-                    self._names_cache[key] = cached
-            sets.append(cached[0])
-            exact_sets.append(cached[1])
+            names, exact, single = self._names_for(tokens[i], sims[i])
+            sets.append(names)
+            exact_sets.append(exact)
+            singles.append(single)
         for left, right in pairwise(tokens):
             for tid in self._by_text.get(left.text + right.text, ()):
                 sets.append(set(postings[tid]))
@@ -683,7 +810,9 @@ class Matcher:
             acronym_names = self._acronym_candidates(tokens)
             if acronym_names:
                 sets += [acronym_names, acronym_names]
-        sets = [s for s in sets if s]
+        singles += [None] * (len(sets) - len(singles))
+        kept = [(s, one) for s, one in zip(sets, singles, strict=True) if s]
+        sets = [s for s, _one in kept]
         if not sets:
             return set(), sims
         if len(sets) == 1:
@@ -692,17 +821,23 @@ class Matcher:
             candidates = set()
             for a, b in combinations(sets, 2):
                 candidates |= a & b
-            for s in sets:
-                candidates |= s & self._single
-        if code >= 0:
-            candidates = {n for n in candidates if name_form[n] == code}
+            for s, one in kept:
+                candidates |= s & self._single if one is None else one
+        if code == 0:
+            candidates = set(filterfalse(name_form.__getitem__, candidates))
+        elif code == 1:
+            candidates = set(filter(name_form.__getitem__, candidates))
         if len(candidates) > _MAX_CANDIDATES:
             weights = [self._weight(tokens[i]) for i in strong]
             candidates = self._best_candidates(candidates, sets, exact_sets, weights)
         return candidates, sims
 
     def _best_candidates(
-        self, candidates: set[int], sets: list[set[int]], exact_sets: list[set[int]], weights: list[float]
+        self,
+        candidates: set[int],
+        sets: list[set[int]],
+        exact_words: list[tuple[int, ...]],
+        weights: list[float],
     ) -> set[int]:
         """On a big list a query made of common words reaches thousands of names: keep those with the
         best first-pass estimate: the query words they share, rare words and exact spellings counting
@@ -713,11 +848,18 @@ class Matcher:
             estimate.update(shared)
             if index < len(weights) and weights[index] >= _RARE_WEIGHT:
                 estimate.update(shared)
-        for group in exact_sets:
-            estimate.update(group & candidates)
+        postings = self._postings
+        for words in exact_words:
+            # The names of the word's exact and spelling-variant matches, among the candidates.
+            estimate.update(set().union(*[candidates.intersection(postings[tid]) for tid in words]))
         # Among equals, the shorter listed names (fewer words the query lacks) first.
-        tids = self._name_tids
-        return set(heapq.nlargest(_MAX_CANDIDATES, estimate, key=lambda n: 16 * estimate[n] - len(tids[n])))
+        # (What heapq.nlargest(key=16 * estimate - size) gives, earlier names first among equal keys,
+        # without a Python call per name.)
+        names = list(estimate)
+        sizes = map(self._name_size.__getitem__, names)
+        keys = [16 * count - size for count, size in zip(estimate.values(), sizes, strict=True)]
+        best = heapq.nlargest(_MAX_CANDIDATES, zip(keys, range(0, -len(names), -1), names, strict=True))
+        return {name for _key, _order, name in best}
 
     def _acronym_candidates(self, tokens: tuple[Token, ...]) -> set[int]:
         names: set[int] = set()
@@ -725,8 +867,7 @@ class Matcher:
             names.update(self._by_acronym.get(tokens[0].text, ()))
         acronym = _acronym(tokens)
         if acronym:
-            for tid in self._by_text.get(acronym, ()):
-                names.update(self._postings[tid])
+            names.update(*[self._postings[tid] for tid in self._by_text.get(acronym, ())])
         return names
 
     def _score(self, query: Query) -> dict[int, _Scored]:
@@ -736,8 +877,13 @@ class Matcher:
         for form, tokens in self._query_forms(query):
             candidates, sims = self._candidates(tokens, form)
             qweights = [self._weight(t) for t in tokens]
+            # Strong query words were compared with every similar listed word during retrieval; only
+            # initials and weak words (and Arabic-script ones) are compared when scoring.
+            lazy = [q.weak or q.is_initial or q.arabic or len(q.skeleton) < 2 for q in tokens]
+            joined = "".join(t.text for t in tokens)
+            has_bin = any(t.text in _FILIATION for t in tokens)
             for name_id in candidates:
-                name_score, reasons = self._score_name(tokens, qweights, sims, name_id)
+                name_score, reasons = self._score_name(tokens, qweights, sims, name_id, lazy, joined, has_bin)
                 if name_score + _DOB_EXACT + _COUNTRY_MATCH < self.floor:
                     continue
                 entry_index = self._name_entry[name_id]
@@ -767,7 +913,9 @@ class Matcher:
                 if score < self.floor:
                     continue
                 current = best.get(entry_index)
-                if current is None or score > current.score:
+                # Equal scores: the entry's first name (primary before aliases) is the one shown, whatever
+                # order the candidate set yields them in.
+                if current is None or (score, -name_id) > (current.score, -current.name_id):
                     best[entry_index] = _Scored(score, name_id, reasons, [e for e in extras if e])
         return best
 
@@ -777,6 +925,9 @@ class Matcher:
         qweights: list[float],
         sims: list[dict[int, tuple[float, str]]],
         name_id: int,
+        lazy_words: list[bool],
+        joined_q: str,
+        has_bin: bool,
     ) -> tuple[float, Callable[[], list[str]]]:
         """Align the query's tokens with one listed name's and score the alignment; the reasons are
         worked out only for the hits that are kept."""
@@ -786,18 +937,16 @@ class Matcher:
         pairs: list[tuple[float, int, int, str]] = []
         for i, q in enumerate(tokens):
             known = sims[i]
-            # Strong query words were compared with every similar listed word during retrieval; only
-            # initials and weak words are compared here.
-            lazy = q.weak or q.is_initial or q.arabic or len(q.skeleton) < 2
+            lazy = lazy_words[i]
             for j, tid in enumerate(ctids):
                 result = known.get(tid)
                 if result is None:
                     if not (lazy or tid_lazy[tid]):
                         continue
                     result = known[tid] = token_similarity(q, vocabulary[tid])
-                if result[0] >= _MIN_TOKEN or (result[1] == INITIAL and result[0] > 0.0):
+                if result[0] >= _MIN_TOKEN:  # (an initial's 0.8 included)
                     pairs.append((result[0], -i, -j, result[1]))
-        ctokens = [vocabulary[tid] for tid in ctids]
+        ctokens = list(map(vocabulary.__getitem__, ctids))
         pairs.sort(reverse=True)
         used_q: set[int] = set()
         used_c: set[int] = set()
@@ -814,15 +963,19 @@ class Matcher:
         ):
             self._merge_split_words(tokens, ctokens, used_q, used_c, matches)
         person = self._name_form[name_id] == 0
-        cweights = [self._tid_weight[tid] for tid in ctids]
+        cweights = list(map(self._tid_weight.__getitem__, ctids))
         # A query word matched to two listed words run together counts once.
         found = sum(qweights[i] * score for i, score in {m[0]: m[2] for m in matches}.items())
-        denominator = _denominator(tokens, qweights, ctokens, cweights, matches, person)
+        denominator = _denominator(tokens, qweights, ctokens, cweights, matches, person, has_bin)
         score = found / denominator if denominator else 0.0
-        if score < 0.95 and len(ctokens) + len(tokens) > 2:
-            joined_q = "".join(t.text for t in tokens)
-            if len(joined_q) >= 6 and joined_q == "".join(c.text for c in ctokens):
-                return 0.95, lambda: ["same letters, different word breaks"]
+        if (
+            score < 0.95
+            and len(ctokens) + len(tokens) > 2
+            and len(joined_q) >= 6
+            and joined_q.startswith(ctokens[0].text)
+            and joined_q == "".join(c.text for c in ctokens)
+        ):
+            return 0.95, lambda: ["same letters, different word breaks"]
         if (
             not person
             and score < _ACRONYM_SCORE
@@ -848,9 +1001,11 @@ class Matcher:
             if i in used_q or i + 1 in used_q:
                 continue
             left, right = tokens[i], tokens[i + 1]
+            length = len(left.text) + len(right.text)
+            latin = not (left.arabic or right.arabic)
             for j, c in enumerate(ctokens):
-                if j in used_c:
-                    continue
+                if j in used_c or (latin and not c.arabic and abs(length - len(c.text)) > 2):
+                    continue  # (what `_joined_similarity` says of Latin words this far apart in length)
                 score, code = _joined_similarity(left, right, c, True)
                 if score >= 0.85:
                     used_q.update((i, i + 1))
@@ -861,8 +1016,10 @@ class Matcher:
             if j in used_c or j + 1 in used_c:
                 continue
             left, right = ctokens[j], ctokens[j + 1]
+            length = len(left.text) + len(right.text)
+            latin = not (left.arabic or right.arabic)
             for i, q in enumerate(tokens):
-                if i in used_q:
+                if i in used_q or (latin and not q.arabic and abs(length - len(q.text)) > 2):
                     continue
                 score, code = _joined_similarity(left, right, q, False)
                 if score >= 0.85:

@@ -595,14 +595,15 @@ class Token:
     arabic: bool = False
     cjk: bool = False
     is_initial: bool = field(init=False, compare=False)
+    is_digit: bool = field(init=False, compare=False)
     weight: float = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         initial = len(self.text) == 1 and self.text.isalpha() and not self.arabic
+        digit = self.text.isdigit()
         object.__setattr__(self, "is_initial", initial)
-        object.__setattr__(
-            self, "weight", 0.5 if initial or self.text.isdigit() else 0.3 if self.weak else 1.0
-        )
+        object.__setattr__(self, "is_digit", digit)
+        object.__setattr__(self, "weight", 0.5 if initial or digit else 0.3 if self.weak else 1.0)
 
 
 def _fold_latin(text: str) -> str:
@@ -965,3 +966,9 @@ def tokenize(name: str, form: Form) -> tuple[Token, ...]:
 def normalize_name(name: str, form: Form = "person") -> str:
     """The normalised form of a name as one string."""
     return " ".join(t.text for t in tokenize(name, form))
+
+
+def clear_caches() -> None:
+    """Empty the per-process caches of words and names normalised so far (for first-pass measurements)."""
+    for cached in (skeleton, phonetic, vowel_pattern, _near_drop, tokenize):
+        cached.cache_clear()

@@ -319,3 +319,26 @@ def test_big_list_scores_at_most_the_best_candidates() -> None:
     matcher = Matcher(entries)
     assert matcher.candidate_count(Query("Maria Garcia", kind="person")) <= 50
     assert top(matcher, "Maria Garcia", kind="person")[0] == "T"
+
+
+def test_two_typos_in_a_long_word_are_found_through_the_skeleton_index() -> None:
+    # "rosenbaunar"/"rosenbaumer": two letters apart, so no spelling deletion key meets them; their
+    # skeletons ("rsnbnr"/"rsnbmr") are one edit apart, and long Latin words stay in that key.
+    matcher = Matcher([person("R", "Hans Rosenbaumer"), person("X", "Hans Schmidt")])
+    hit = matcher.best(Query("Hans Rosenbaunar", kind="person"))
+    assert hit is not None
+    assert (hit.entry_key, hit.decision) == ("R", "alert")
+    assert "surname typo (rosenbaunar/rosenbaumer)" in hit.reasons
+
+
+def test_clearing_the_caches_changes_no_hit(small: Matcher) -> None:
+    queries = [
+        Query("Mohammed Hamza al-Zubaidi", kind="person"),
+        Query("صدام حسين", kind="person"),
+        Query("Sunrise Trading Co Ltd"),
+        Query("Jean Pierre Bemba"),
+    ]
+    first = [small.screen(q) for q in queries]
+    small.clear_caches()
+    assert [small.screen(q) for q in queries] == first
+    assert [small.screen(q) for q in queries] == first
