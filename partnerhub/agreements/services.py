@@ -59,6 +59,7 @@ from partnerhub.agreements.states import (
 )
 from partnerhub.core.audit import audit
 from partnerhub.core.errors import ConcurrentEdit, DomainError, NotAllowed, ValidationFailed
+from partnerhub.core.uploads import check_upload
 from partnerhub.registry.models import Partner, Tag
 from partnerhub.registry.states import PartnerStatus
 
@@ -913,31 +914,22 @@ def document_add(*, actor: Any, agreement: Agreement, kind: str, upload: Any) ->
         raise NotAllowed(_("Only the owning office can add documents to this agreement."))
     if kind not in DocumentKind.values:
         raise ValidationFailed({"kind": [_("Choose the kind of document.")]})
-    size = upload.size or 0
-    limit = max_document_bytes()
-    if size <= 0:
-        raise ValidationFailed({"file": [_("The file is empty.")]})
-    if size > limit:
-        raise ValidationFailed(
-            {"file": [_("The file is larger than %(limit)d MB.") % {"limit": limit // (1024 * 1024)}]}
-        )
-    upload.seek(0)
-    if upload.read(len(PDF_MAGIC)) != PDF_MAGIC:
-        raise ValidationFailed({"file": [_("Only PDF files can be attached.")]})
-    upload.seek(0)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    checked = check_upload(
+        upload,
+        limit=max_document_bytes(),
+        sniff=lambda head: "application/pdf" if head.startswith(PDF_MAGIC) else "",
+        refused=_("Only PDF files can be attached."),
+        default_name="document.pdf",
+    )
     from partnerhub.agreements.selectors import latest_version
 
     document = Document(
         agreement=current,
         agreement_version=latest_version(current),
         kind=kind,
-        original_name=(upload.name or "document.pdf").replace("\\", "/").rsplit("/", 1)[-1][:200],
-        size=size,
-        sha256=digest.hexdigest(),
+        original_name=checked.name,
+        size=checked.size,
+        sha256=checked.sha256,
         uploaded_by=actor,
     )
     document.file.save("document.pdf", upload, save=False)

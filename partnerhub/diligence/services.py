@@ -8,7 +8,6 @@ the case's version (optimistic locking) and audits what it did as `diligence.cas
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from partnerhub.core.audit import audit
 from partnerhub.core.errors import ConcurrentEdit, IllegalTransition, NotAllowed, ValidationFailed
+from partnerhub.core.uploads import check_upload
 from partnerhub.diligence import notify, permissions
 from partnerhub.diligence.choices import (
     ADVERSE_MEDIA,
@@ -528,34 +528,20 @@ def attachment_add(
     _require_edit(actor, current)
     if section not in Section.values:
         raise ValidationFailed({"section": [_("Choose a section.")]})
-    size = upload.size or 0
-    limit = max_attachment_bytes()
-    if size <= 0:
-        raise ValidationFailed({"file": [_("The file is empty.")]})
-    if size > limit:
-        raise ValidationFailed(
-            {"file": [_("The file is larger than %(limit)d MB.") % {"limit": limit // (1024 * 1024)}]}
-        )
-    upload.seek(0)
-    head = upload.read(16)
-    content_type = sniff_content_type(head)
-    if not content_type:
-        raise ValidationFailed(
-            {"file": [_("Only PDF files and images (PNG, JPEG, GIF, WebP) can be attached.")]}
-        )
-    upload.seek(0)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    name = (upload.name or "evidence").replace("\\", "/").rsplit("/", 1)[-1][:200]
+    checked = check_upload(
+        upload,
+        limit=max_attachment_bytes(),
+        sniff=sniff_content_type,
+        refused=_("Only PDF files and images (PNG, JPEG, GIF, WebP) can be attached."),
+        default_name="evidence",
+    )
     attachment = Attachment(
         case=current,
         section=section,
-        original_name=name,
-        content_type=content_type,
-        size=size,
-        sha256=digest.hexdigest(),
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
         description=_text(description)[:200],
         uploaded_by=actor if getattr(actor, "pk", None) else None,
     )
@@ -569,7 +555,12 @@ def attachment_add(
     audit(
         "diligence.case.attachment_add",
         target=current,
-        after={"attachment": attachment.pk, "section": section, "type": content_type, "size": size},
+        after={
+            "attachment": attachment.pk,
+            "section": section,
+            "type": checked.content_type,
+            "size": checked.size,
+        },
     )
     return attachment
 
