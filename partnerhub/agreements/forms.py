@@ -12,6 +12,23 @@ from partnerhub.agreements.models import InstrumentType
 from partnerhub.agreements.states import AgreementStatus
 from partnerhub.org.models import Office
 from partnerhub.registry.models import Partner, StakeholderCategory
+from partnerhub.registry.selectors import partners_visible_to
+
+PARTY_SEARCH_LIMIT = 10
+
+
+def visible_partners(user: Any, ids: list[int]) -> list[Partner]:
+    """The partners with these ids that the user may see (the registry's selector), in the order given."""
+    if not ids:
+        return []
+    found = {
+        p.pk: p
+        for p in partners_visible_to(user=user)
+        .filter(pk__in=ids)
+        .select_related("country", "primary_category")
+    }
+    return [found[i] for i in ids if i in found]
+
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -49,28 +66,34 @@ class AdvisorForm(forms.Form):
         field.choices = choices
 
 
-class PartnerNumbersField(forms.CharField):
-    """Partners by the numbers shown on their pages, separated by commas."""
+class PartyPickerWidget(forms.Widget):
+    """The party picker: the template draws the search box and the chosen parties, each a hidden
+    `parties=<id>` input; the value is every id sent."""
 
-    def clean(self, value: Any) -> list[Partner]:
-        text = super().clean(value)
-        numbers: list[int] = []
-        for raw in str(text or "").replace(";", ",").split(","):
-            part = raw.strip()
-            if not part:
-                continue
-            if not part.isdigit():
-                raise forms.ValidationError(_("Enter partner numbers separated by commas."))
-            numbers.append(int(part))
-        if not numbers:
-            raise forms.ValidationError(_("Add at least one partner as a party."))
-        found = {p.pk: p for p in Partner.objects.filter(pk__in=numbers).select_related("primary_category")}
-        missing = [str(n) for n in numbers if n not in found]
-        if missing:
-            raise forms.ValidationError(
-                _("No partner has the number %(numbers)s.") % {"numbers": ", ".join(missing)}
-            )
-        return [found[n] for n in dict.fromkeys(numbers)]
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+
+
+def party_ids(values: Any) -> list[int]:
+    """The partner ids among `values`, in order and without repeats; anything else is dropped."""
+    if not isinstance(values, list | tuple):
+        values = [values] if values else []
+    ids = [int(v) for v in (str(raw).strip() for raw in values) if v.isdigit()]
+    return list(dict.fromkeys(ids))
+
+
+class PartiesField(forms.Field):
+    """Partner ids chosen with the party picker; the form checks the user may see each of them."""
+
+    widget = PartyPickerWidget
+    default_error_messages = {"required": _("Add at least one partner as a party.")}
+
+    def to_python(self, value: Any) -> list[int]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        texts = [str(v).strip() for v in values if str(v).strip()]
+        if any(not t.isdigit() for t in texts):
+            raise forms.ValidationError(_("Choose the parties with the search box."))
+        return party_ids(texts)
 
 
 class AgreementForm(forms.Form):
@@ -78,9 +101,11 @@ class AgreementForm(forms.Form):
         label=_("Instrument"), queryset=InstrumentType.objects.filter(is_active=True), to_field_name="code"
     )
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)
-    partners = PartnerNumbersField(
-        label=_("Parties (partner numbers)"),
-        help_text=_("The number shown on each partner's page, separated by commas."),
+    parties = PartiesField(
+        label=_("Parties"),
+        help_text=_(
+            "Find each partner by name or acronym and add it; an agreement may have several parties."
+        ),
     )
     owning_office = forms.ModelChoiceField(
         label=_("Owning office"), queryset=Office.objects.filter(is_active=True), to_field_name="code"
@@ -97,9 +122,21 @@ class AgreementForm(forms.Form):
     advice_funds_flow = forms.CharField(required=False, widget=forms.HiddenInput)
     advice_amount = forms.DecimalField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         _bootstrap(self)
+
+    def clean_parties(self) -> list[Partner]:
+        """The chosen partners, in order; ids that are unknown or not visible to the user are refused."""
+        ids: list[int] = self.cleaned_data["parties"]
+        found = visible_partners(self.user, ids)
+        missing = [str(i) for i in ids if i not in {p.pk for p in found}]
+        if missing:
+            raise forms.ValidationError(
+                _("No partner has the number %(numbers)s.") % {"numbers": ", ".join(missing)}
+            )
+        return found
 
     def _choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
         field = self.fields[name]

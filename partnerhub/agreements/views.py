@@ -26,7 +26,15 @@ from django.views.decorators.http import require_POST
 
 from partnerhub.agreements import selectors, services
 from partnerhub.agreements.actions import Act, available_actions
-from partnerhub.agreements.forms import AdvisorForm, AgreementForm, ListFilterForm, VersionForm
+from partnerhub.agreements.forms import (
+    PARTY_SEARCH_LIMIT,
+    AdvisorForm,
+    AgreementForm,
+    ListFilterForm,
+    VersionForm,
+    party_ids,
+    visible_partners,
+)
 from partnerhub.agreements.labels import action_label
 from partnerhub.agreements.models import Agreement, ClearanceStep, Objective, Output
 from partnerhub.agreements.permissions import (
@@ -36,6 +44,7 @@ from partnerhub.agreements.permissions import (
 )
 from partnerhub.core.audit import audit_for
 from partnerhub.core.errors import DomainError, NotAllowed, ValidationFailed
+from partnerhub.registry import selectors as registry_selectors
 from partnerhub.registry.exporter import neutralise
 
 EXPORT_MAX_ROWS = 50_000
@@ -192,17 +201,85 @@ def _advice_from(data: dict[str, Any]) -> Any:
     )
 
 
-def _form_errors(form: Any, exc: ValidationFailed) -> None:
+def _form_errors(form: Any, exc: ValidationFailed, renamed: dict[str, str] | None = None) -> None:
     for field, errors in exc.errors.items():
+        name = (renamed or {}).get(field, field)
         for error in errors:
-            form.add_error(field if field in form.fields else None, error)
+            form.add_error(name if name in form.fields else None, error)
+
+
+# The advisor's question and answer, carried through the party search when the page reloads without htmx.
+CARRIED = ("instrument", "purpose", "category", "funds_flow", "amount")
+
+
+def _chosen(request: HttpRequest) -> list[Any]:
+    """Parties chosen so far (GET: `parties`, `partner`, `add`, less `remove`), only partners the user sees."""
+    g = request.GET
+    ids = party_ids([*g.getlist("parties"), g.get("partner", ""), g.get("add", "")])
+    removed = set(party_ids(g.getlist("remove")))
+    return visible_partners(request.user, [i for i in ids if i not in removed])
+
+
+def _party_matches(request: HttpRequest, query: str) -> tuple[list[Any], bool]:
+    """At most PARTY_SEARCH_LIMIT partners matching the name or acronym (the registry's list selector)."""
+    if not query:
+        return [], False
+    found = list(
+        registry_selectors.partner_search(
+            user=request.user, filters=registry_selectors.PartnerFilters(q=query)
+        )[: PARTY_SEARCH_LIMIT + 1]
+    )
+    return found[:PARTY_SEARCH_LIMIT], len(found) > PARTY_SEARCH_LIMIT
+
+
+def _picker_context(
+    request: HttpRequest, chosen: list[Any], carried: list[tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    query = request.GET.get("q", "").strip()[:200]
+    matches, more = _party_matches(request, query)
+    return {
+        "chosen": chosen,
+        "chosen_ids": {p.pk for p in chosen},
+        "party_query": query,
+        "matches": matches,
+        "more_matches": more,
+        "carried": carried
+        if carried is not None
+        else [(k, request.GET[k]) for k in CARRIED if request.GET.get(k)],
+    }
+
+
+def _require_creator(request: HttpRequest) -> None:
+    if not can_create_agreement(request.user):
+        raise PermissionDenied(_("Only UN-Habitat staff can record agreements."))
+
+
+def _picker_fragment(request: HttpRequest, partial: str) -> HttpResponse:
+    _require_creator(request)
+    if not request.headers.get("HX-Request"):
+        # Without htmx the same question reloads the whole page.
+        query = request.GET.urlencode()
+        return redirect(reverse("agreements:create") + (f"?{query}" if query else ""))
+    return render(
+        request, f"agreements/agreement_form.html#{partial}", _picker_context(request, _chosen(request))
+    )
+
+
+def party_search(request: HttpRequest) -> HttpResponse:
+    """htmx: the partners matching `q` (name or acronym, accents and case ignored), each with "Add"."""
+    return _picker_fragment(request, "party-results")
+
+
+def party_choose(request: HttpRequest) -> HttpResponse:
+    """htmx: the chosen parties after `add` or `remove`, as chips with their hidden inputs."""
+    return _picker_fragment(request, "party-chosen-response")
 
 
 def agreement_create_page(request: HttpRequest) -> HttpResponse:
-    if not can_create_agreement(request.user):
-        raise PermissionDenied(_("Only UN-Habitat staff can record agreements."))
+    _require_creator(request)
     if request.method == "POST":
-        form = AgreementForm(request.POST)
+        form = AgreementForm(request.POST, user=request.user)
+        chosen = visible_partners(request.user, party_ids(request.POST.getlist("parties")))
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -212,7 +289,7 @@ def agreement_create_page(request: HttpRequest) -> HttpResponse:
                     purpose=data["purpose"],
                     owning_office=data["owning_office"],
                     responsible=request.user,
-                    partners=data["partners"],
+                    partners=data["parties"],
                     data={
                         k: data[k]
                         for k in ("title", "summary", "start_date", "end_date", "value", "currency")
@@ -220,23 +297,23 @@ def agreement_create_page(request: HttpRequest) -> HttpResponse:
                     advice=_advice_from(data),
                 )
             except ValidationFailed as exc:
-                _form_errors(form, exc)
+                _form_errors(form, exc, renamed={"partners": "parties"})
             else:
                 messages.success(
                     request, _("Draft %(reference)s recorded.") % {"reference": agreement.reference}
                 )
                 return redirect("agreements:detail", pk=agreement.pk)
     else:
+        chosen = _chosen(request)
         initial: dict[str, Any] = {
-            "owning_office": getattr(getattr(request.user, "office", None), "code", None)
+            "owning_office": getattr(getattr(request.user, "office", None), "code", None),
+            "parties": [p.pk for p in chosen],
         }
         g = request.GET
         if g.get("instrument"):
             initial["instrument"] = g["instrument"]
         if g.get("purpose"):
             initial["purpose"] = g["purpose"]
-        if g.get("partner"):
-            initial["partners"] = g["partner"]
         if g.get("category"):
             initial.update(
                 advice_category=g.get("category"),
@@ -246,8 +323,20 @@ def agreement_create_page(request: HttpRequest) -> HttpResponse:
                 value=g.get("amount") or None,
                 currency="USD" if g.get("amount") else "",
             )
-        form = AgreementForm(initial=initial)
-    return render(request, "agreements/agreement_form.html", {"form": form})
+        form = AgreementForm(initial=initial, user=request.user)
+    carried = None
+    if request.method == "POST":
+        p = request.POST
+        posted = {
+            "instrument": p.get("instrument", ""),
+            "purpose": p.get("purpose", ""),
+            "category": p.get("advice_category", ""),
+            "funds_flow": p.get("advice_funds_flow", ""),
+            "amount": p.get("advice_amount", ""),
+        }
+        carried = [(k, v) for k, v in posted.items() if v]
+    context = {"form": form, **_picker_context(request, chosen, carried)}
+    return render(request, "agreements/agreement_form.html", context)
 
 
 def _timeline(agreement: Agreement) -> list[dict[str, Any]]:

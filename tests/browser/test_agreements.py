@@ -9,6 +9,7 @@ Every state is screenshotted to var/screenshots/agreements-*.png and checked wit
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -60,7 +61,18 @@ def test_advisor_draft_clearance_with_a_return_signature_and_amendment(
     check("advisor")
 
     click_to(page, page.get_by_role("link", name="Start a draft with this advice"))
-    page.get_by_label("Parties (partner numbers)").fill(str(partner.pk))
+    # The party picker: type part of the name (without its accent), add the match, see it as a chip.
+    with page.expect_response(lambda r: "/agreements/new/parties/search/" in r.url):
+        page.get_by_label("Find a partner by name or acronym").press_sequentially("medell")
+    results = page.locator("#party-results")
+    expect(results).to_contain_text("City of Medellín")
+    expect(results).to_contain_text("Colombia")
+    with page.expect_response(lambda r: "/agreements/new/parties/" in r.url):
+        results.get_by_role("button", name=re.compile(r"^Add as party\W+City of Medellín$")).click()
+    chosen = page.locator("#party-chosen")
+    expect(chosen.get_by_role("button", name=re.compile(r"^Remove\W+City of Medellín$"))).to_be_visible()
+    expect(chosen.locator('input[name="parties"]')).to_have_value(str(partner.pk))
+    check("party-picker")
     page.get_by_label("Title").fill("Safer public spaces in Medellín")
     today = dt.date.today()
     page.get_by_label("Start date").fill(today.isoformat())

@@ -61,7 +61,7 @@ def test_new_draft_records_the_advice(client_for, staff_member, partner):
         {
             "instrument": "MOU",
             "purpose": "framework",
-            "partners": str(partner.pk),
+            "parties": str(partner.pk),
             "owning_office": "ro-lac",
             "title": "Planning",
             "start_date": today().isoformat(),
@@ -82,7 +82,7 @@ def test_new_draft_records_the_advice(client_for, staff_member, partner):
 def test_new_draft_keeps_what_was_typed_on_error(client_for, staff_member):
     response = client_for(staff_member).post(
         "/agreements/new/",
-        {"instrument": "MOU", "purpose": "framework", "partners": "999999", "title": "Kept title"},
+        {"instrument": "MOU", "purpose": "framework", "parties": "999999", "title": "Kept title"},
     )
 
     assert response.status_code == 200
@@ -227,3 +227,175 @@ def test_list_page_queries_do_not_grow_with_rows(
         client.get("/agreements/")
 
     assert len(many) == len(few)
+
+
+# --- The party picker ---------------------------------------------------------------------------------
+
+
+def _draft_data(**extra):
+    return {
+        "instrument": "MOU",
+        "purpose": "framework",
+        "owning_office": "ro-lac",
+        "title": "Planning",
+        "start_date": today().isoformat(),
+        "end_date": (today() + dt.timedelta(days=90)).isoformat(),
+        **extra,
+    }
+
+
+def test_party_search_ignores_accents_and_case(client_for, staff_member):
+    from partnerhub.agreements.tests.factories import make_partner
+
+    make_partner(staff_member, "City of Medellín", country="CO", acronym="MDE")
+    make_partner(staff_member, "City of Nairobi")
+
+    response = client_for(staff_member).get(
+        "/agreements/new/parties/search/", {"q": "medellin"}, headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "City of Medellín" in body
+    assert "(MDE)" in body
+    assert "Colombia" in body
+    assert "Nairobi" not in body
+    assert "<html" not in body  # a fragment
+    assert response.context["matches"][0].name == "City of Medellín"
+
+
+def test_party_search_returns_at_most_ten_in_bounded_queries(client_for, staff_member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from partnerhub.agreements.tests.factories import make_partner
+
+    client = client_for(staff_member)
+    make_partner(staff_member, "Municipality 0")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/agreements/new/parties/search/", {"q": "Municipality"}, headers={"HX-Request": "true"})
+    for n in range(1, 14):
+        make_partner(staff_member, f"Municipality {n}")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(
+            "/agreements/new/parties/search/", {"q": "Municipality"}, headers={"HX-Request": "true"}
+        )
+
+    assert len(response.context["matches"]) == 10
+    assert response.content.decode().count('name="add"') == 10
+    assert len(many) == len(few)
+    assert len(many) <= 6
+
+
+def test_party_search_is_for_staff_only(client_for, staff_member, plgu_officer, partner_user, partner):
+    registry.partner_user_link(actor=plgu_officer, user=partner_user, partner=partner)
+
+    response = client_for(partner_user).get(
+        "/agreements/new/parties/search/", {"q": partner.name}, headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 403
+    assert partner.name not in response.content.decode()
+
+
+def test_party_search_only_finds_partners_the_user_may_see(client_for, staff_member, partner):
+    from partnerhub.agreements.tests.factories import make_partner
+    from partnerhub.registry.models import Partner
+
+    merged = make_partner(staff_member, "City of Nakuru Old")
+    Partner.objects.filter(pk=merged.pk).update(merged_into=partner)
+
+    response = client_for(staff_member).get(
+        "/agreements/new/parties/search/", {"q": "Nakuru"}, headers={"HX-Request": "true"}
+    )
+
+    assert [p.pk for p in response.context["matches"]] == [partner.pk]
+
+
+def test_choosing_parties_without_htmx_reloads_the_page(client_for, staff_member, partner):
+    from partnerhub.agreements.tests.factories import make_partner
+
+    other = make_partner(staff_member, "City of Kisumu")
+    client = client_for(staff_member)
+
+    page = client.get(
+        "/agreements/new/", {"instrument": "AOC", "q": "kisumu", "parties": partner.pk, "add": other.pk}
+    )
+    redirected = client.get("/agreements/new/parties/search/", {"q": "kisumu"})
+
+    body = page.content.decode()
+    assert [p.pk for p in page.context["chosen"]] == [partner.pk, other.pk]
+    assert f'name="parties" value="{other.pk}" form="draft-form"' in body
+    assert 'id="party-search"' in body
+    assert 'form="party-search"' in body
+    assert page.context["form"]["instrument"].value() == "AOC"
+    assert redirected.status_code == 302
+    assert redirected["Location"] == "/agreements/new/?q=kisumu"
+
+
+def test_htmx_add_and_remove_return_the_chips(client_for, staff_member, partner):
+    from partnerhub.agreements.tests.factories import make_partner
+
+    other = make_partner(staff_member, "City of Kisumu")
+    client = client_for(staff_member)
+    hx = {"HX-Request": "true"}
+
+    added = client.get("/agreements/new/parties/", {"parties": partner.pk, "add": other.pk}, headers=hx)
+    again = client.get(
+        "/agreements/new/parties/", {"parties": [partner.pk, other.pk], "add": other.pk}, headers=hx
+    )
+    removed = client.get(
+        "/agreements/new/parties/", {"parties": [partner.pk, other.pk], "remove": partner.pk}, headers=hx
+    )
+
+    assert [p.pk for p in added.context["chosen"]] == [partner.pk, other.pk]
+    assert added.content.decode().count('form="draft-form"') == 2
+    assert 'hx-swap-oob="true"' in added.content.decode()
+    assert [p.pk for p in again.context["chosen"]] == [partner.pk, other.pk]
+    assert [p.pk for p in removed.context["chosen"]] == [other.pk]
+
+
+def test_new_draft_with_several_chosen_parties(client_for, staff_member, partner):
+    from partnerhub.agreements.tests.factories import make_partner
+
+    other = make_partner(staff_member, "City of Kisumu")
+
+    response = client_for(staff_member).post(
+        "/agreements/new/", _draft_data(parties=[str(other.pk), str(partner.pk)])
+    )
+
+    agreement = Agreement.objects.get()
+    assert response.status_code == 302
+    assert [p.partner_id for p in agreement.parties.order_by("order")] == [other.pk, partner.pk]
+
+
+@pytest.mark.parametrize(
+    ("parties", "message"),
+    [
+        (["999999"], "No partner has the number 999999."),
+        ([], "Add at least one partner as a party."),
+        (["abc"], "Choose the parties with the search box."),
+    ],
+)
+def test_new_draft_refuses_unknown_or_missing_parties(client_for, staff_member, partner, parties, message):
+    response = client_for(staff_member).post(
+        "/agreements/new/", _draft_data(parties=[str(partner.pk), *parties] if parties else [])
+    )
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert Agreement.objects.count() == 0
+
+
+def test_new_draft_refuses_a_partner_the_user_may_not_see(client_for, staff_member, partner):
+    from partnerhub.agreements.tests.factories import make_partner
+    from partnerhub.registry.models import Partner
+
+    merged = make_partner(staff_member, "City of Nakuru Old")
+    Partner.objects.filter(pk=merged.pk).update(merged_into=partner)
+
+    response = client_for(staff_member).post("/agreements/new/", _draft_data(parties=[str(merged.pk)]))
+
+    assert response.status_code == 200
+    assert f"No partner has the number {merged.pk}." in response.content.decode()
+    assert Agreement.objects.count() == 0
