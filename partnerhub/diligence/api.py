@@ -123,7 +123,8 @@ class CaseDetailOut(CaseOut):
 
     @staticmethod
     def resolve_rating_explanation(obj: DiligenceCase) -> list[str]:
-        return [describe_step(step) for step in obj.rating_explanation]
+        names = selectors.area_names()
+        return [describe_step(step, names) for step in obj.rating_explanation]
 
     @staticmethod
     def resolve_complex_reasons(obj: DiligenceCase) -> list[str]:

@@ -15,7 +15,7 @@ reads in the viewer's language.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,13 +61,13 @@ def area_level(area: AreaAnswer, *, adverse_media: bool) -> tuple[str, list[dict
     if not adverse_media or not area.severity:
         return area.level, []
     level = area.severity
-    steps = [_step("media_severity", level, area=area.label)]
+    steps = [_step("media_severity", level, area=area.label, area_code=area.code)]
     if area.recency == Recency.OLDER and level != Rating.LOW:
         level = _down(level)
-        steps.append(_step("media_old", level, area=area.label))
+        steps.append(_step("media_old", level, area=area.label, area_code=area.code))
     if area.remediation == Remediation.FULL and level != Rating.LOW:
         level = _down(level)
-        steps.append(_step("media_remedied", level, area=area.label))
+        steps.append(_step("media_remedied", level, area=area.label, area_code=area.code))
     return level, steps
 
 
@@ -87,29 +87,46 @@ def rate(
         if level:
             levels.append((area, level))
         else:
-            steps.append(_step("unanswered", "", area=area.label))
+            steps.append(_step("unanswered", "", area=area.label, area_code=area.code))
     if not levels:
         return RatingResult(rating="", steps=steps)
 
     worst_area, worst = max(levels, key=lambda pair: rating_index(pair[1]))
     rating = worst
-    steps.append(_step("worst_area", rating, area=worst_area.label))
+    steps.append(_step("worst_area", rating, area=worst_area.label, area_code=worst_area.code))
 
-    moderates = [area.label for area, level in levels if level == Rating.MODERATE]
+    moderate_areas = [area for area, level in levels if level == Rating.MODERATE]
+    moderates = [area.label for area in moderate_areas]
     if rules.moderate_areas_raise and len(moderates) >= rules.moderate_areas_raise and rating != Rating.HIGH:
         rating = RATING_SCALE[rating_index(rating) + 1]
-        steps.append(_step("moderates_raise", rating, count=len(moderates), areas=moderates))
+        steps.append(
+            _step(
+                "moderates_raise",
+                rating,
+                count=len(moderates),
+                areas=moderates,
+                area_codes=[area.code for area in moderate_areas],
+            )
+        )
 
     if mitigations and rules.mitigation_max_levels and rating != Rating.LOW:
         lowered = _down(rating, rules.mitigation_max_levels)
-        open_high = [area.label for area, level in levels if level == Rating.HIGH and not area.mitigated]
+        open_high_areas = [area for area, level in levels if level == Rating.HIGH and not area.mitigated]
+        open_high = [area.label for area in open_high_areas]
         if open_high and rating_index(lowered) < rating_index(rules.floor_while_high_open):
             lowered = rules.floor_while_high_open
             if rating_index(lowered) < rating_index(rating):
                 steps.append(
                     _step("mitigation", lowered, count=mitigations, levels=rules.mitigation_max_levels)
                 )
-            steps.append(_step("high_open_floor", lowered, areas=open_high))
+            steps.append(
+                _step(
+                    "high_open_floor",
+                    lowered,
+                    areas=open_high,
+                    area_codes=[area.code for area in open_high_areas],
+                )
+            )
         else:
             steps.append(_step("mitigation", lowered, count=mitigations, levels=rules.mitigation_max_levels))
         rating = lowered if rating_index(lowered) < rating_index(rating) else rating
@@ -122,15 +139,20 @@ def _rating_label(rating: str) -> str:
     return str(dict(Rating.choices).get(rating, rating)) if rating else "—"
 
 
-def describe_step(step: dict[str, Any]) -> str:
-    """One explanation step in words, in the current language."""
+def describe_step(step: dict[str, Any], area_names: Mapping[str, str] | None = None) -> str:
+    """One explanation step in words, in the current language; `area_names` (code → name in that language)
+    names the areas, else the names stored with the step are used."""
     rule = step.get("rule", "")
+    names = area_names or {}
+    codes = step.get("area_codes") or []
+    stored = step.get("areas", [])
+    areas = [names.get(code, label) for code, label in zip(codes, stored, strict=False)] if codes else stored
     params = {
         "rating": _rating_label(step.get("rating", "")),
-        "area": step.get("area", ""),
+        "area": names.get(step.get("area_code", ""), step.get("area", "")),
         "count": step.get("count", 0),
         "levels": step.get("levels", 0),
-        "areas": ", ".join(step.get("areas", [])),
+        "areas": ", ".join(areas),
     }
     texts = {
         "unanswered": _("%(area)s: not answered yet, not counted."),

@@ -157,3 +157,10 @@ def dashboard_for(*, user: Any, today: dt.date | None = None, horizon_days: int 
             ).order_by("valid_until", "id")
         ),
     )
+
+
+def area_names() -> dict[str, str]:
+    """Each risk area's name in the current language, by code (for rating explanations)."""
+    from partnerhub.diligence.models import RiskArea
+
+    return {area.code: area.display_label for area in RiskArea.objects.all()}

@@ -221,7 +221,7 @@ def _detail_context(request: HttpRequest, case: DiligenceCase, **bound: Any) -> 
         "sections": Section,
         "screening": _screening(request, case),
         "key_people": key_people,
-        "explanation": [describe_step(step) for step in case.rating_explanation],
+        "explanation": _explanation(case),
         "complex_reasons": [describe_complex_reason(r) for r in case.complex_reasons],
         "timeline": _timeline(case),
         "today": timezone.localdate(),
@@ -275,6 +275,11 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Case details saved."))
             return redirect(f"{case_url(case)}#identity")
     return _rerender(request, case, edit_form=form)
+
+
+def _explanation(case: DiligenceCase) -> list[str]:
+    names = selectors.area_names() if case.rating_explanation else {}
+    return [describe_step(step, names) for step in case.rating_explanation]
 
 
 def case_url(case: DiligenceCase) -> str:

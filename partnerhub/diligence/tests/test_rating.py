@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from partnerhub.diligence.choices import Rating
 from partnerhub.diligence.rating import AreaAnswer, Rules, describe_step, rate
 
 AREAS = ["human-rights", "labour", "environment", "anti-corruption", "governance", "psea", "financial"]
@@ -102,3 +103,15 @@ def test_adverse_media_level_comes_from_severity_recency_and_remediation(
         remediation=remediation,
     )
     assert rate([media], mitigations=0, rules=Rules()).rating == expected
+
+
+def test_the_explanation_names_areas_in_the_viewer_language_when_their_names_are_given():
+    areas = [
+        AreaAnswer("labour", "Labour", level=Rating.SUBSTANTIAL),
+        AreaAnswer("governance", "Governance", level=Rating.LOW),
+    ]
+    result = rate(areas, mitigations=0, rules=Rules())
+    worst = next(step for step in result.steps if step["rule"] == "worst_area")
+    assert worst["area_code"] == "labour"
+    assert "Labour" in describe_step(worst)
+    assert "Travail" in describe_step(worst, {"labour": "Travail"})
