@@ -28,7 +28,9 @@ seed: migrate
 # Serves the site with the background worker and the periodic scheduler beside it; Ctrl-C stops all three.
 run: seed
 	@echo "PartnerHub on http://$(HOST):$(PORT)/  (worker and scheduler running; Ctrl-C stops everything)"
-	@trap 'kill 0' EXIT INT TERM; \
+	@# On Ctrl-C or exit, stop the worker and the scheduler (this shell's jobs). `kill 0` would signal this shell
+	@# and make too, and a trap that fires again recurses until bash crashes ("Segmentation fault").
+	@trap 'trap - EXIT INT TERM; kill $$(jobs -p) 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(BIN)/python manage.py db_worker --queue-name default & \
 	$(DEV_ENV) $(BIN)/python manage.py scheduler & \
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
