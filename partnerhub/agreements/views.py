@@ -44,6 +44,7 @@ from partnerhub.agreements.permissions import (
 )
 from partnerhub.core.audit import audit_for
 from partnerhub.core.errors import DomainError, NotAllowed, ValidationFailed
+from partnerhub.core.uploads import download_response
 from partnerhub.registry import selectors as registry_selectors
 from partnerhub.registry.exporter import neutralise
 
@@ -611,14 +612,9 @@ def document_download(request: HttpRequest, pk: int, doc: int) -> FileResponse:
     """Serve a document only to someone who may see the agreement and the document (404 otherwise)."""
     agreement = selectors.agreement_get_for(user=request.user, pk=pk)
     document = get_object_or_404(selectors.documents_for(request.user, agreement), pk=doc)
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
+    return download_response(
+        document.file, filename=document.original_name, content_type=document.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def partner_panel(request: Any, partner: Any) -> str | None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 from partnerhub.core.errors import ValidationFailed
@@ -47,3 +48,14 @@ def check_upload(
     upload.seek(0)
     name = (upload.name or default_name).replace("\\", "/").rsplit("/", 1)[-1][:200]
     return CheckedUpload(content_type=content_type, size=size, sha256=digest.hexdigest(), name=name)
+
+
+def download_response(stored: Any, *, filename: str, content_type: str) -> FileResponse:
+    """A stored upload as a download that browsers neither sniff, render nor cache (callers check who may)."""
+    response = FileResponse(
+        stored.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -9,6 +9,7 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from partnerhub.core.uploads import download_response
 from partnerhub.diligence import permissions
 from partnerhub.diligence.choices import Rating
 from partnerhub.diligence.states import CASE_TRANSITIONS, CaseStatus
@@ -90,13 +91,6 @@ def describe_complex_reason(reason: dict[str, Any]) -> str:
 
 def attachment_response(attachment: Any) -> FileResponse:
     """The evidence file as a download that browsers neither sniff nor render, nor cache."""
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+    return download_response(
+        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
