@@ -25,6 +25,8 @@ shown before saving, to decide.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import math
 import re
 from collections import defaultdict
@@ -531,23 +533,30 @@ def analyse_name(text: str) -> NameForm:
     if not pre:  # a name made only of legal forms or small words: keep what there is
         pre = list(words)
     tokens = [_SYNONYMS.get(w) or _PLURALS.get(w) or w for w in pre]
-    places = _places()
     acronym_like = ""
     if len(pre) == 1 and 2 <= len(pre[0]) <= 8 and pre[0].isalnum():
         token = pre[0]
         shouted = any(_SHOUTED.match(w) and _fold(w).replace(" ", "") == token for w in text.split())
         if shouted or (len(token) <= 4 and not any(c in "aeiou" for c in token)):
             acronym_like = token
+    initials = "".join(w[0] for w in pre if not w.isdigit() and w != series)
+    return _name_form(tokens, pre, initials, acronym_like)
+
+
+def _name_form(tokens: Sequence[str], raw: Sequence[str], initials: str, acronym_like: str) -> NameForm:
+    """The rest of a `NameForm`, derived from its tokens, raw words, initials and acronym: what
+    `analyse_name` ends with, and what a stored profile is read back with (`profile_from_json`)."""
+    places = _places()
     weights = tuple(_TYPE_WEIGHT if t in TYPES else _GENERIC_WEIGHT if t in GENERIC else 1.0 for t in tokens)
-    typos = tuple(_typo_keys(w) if len(w) >= 4 and not w.isdigit() and not _is_roman(w) else () for w in pre)
+    typos = tuple(_typo_keys(w) if len(w) >= 4 and not w.isdigit() and not _is_roman(w) else () for w in raw)
     token_set = frozenset(tokens)
     return NameForm(
         tokens=tuple(tokens),
-        raw=tuple(pre),
+        raw=tuple(raw),
         weights=weights,
         key=" ".join(sorted(tokens)),
         joined="".join(tokens),
-        initials="".join(w[0] for w in pre if not w.isdigit() and w != series),
+        initials=initials,
         numbers=frozenset(
             t for t in tokens if len(t) == 1 or _has_digit(t) or t in _NUMBER_WORDS or _is_roman(t)
         ),
@@ -557,7 +566,7 @@ def analyse_name(text: str) -> NameForm:
         total=sum(weights),
         token_set=token_set,
         unique=len(token_set) == len(tokens),
-        raw_joined="".join(pre),
+        raw_joined="".join(raw),
         typos=typos,
         typo_keys=frozenset(k for keys in typos for k in keys),
     )
@@ -622,6 +631,123 @@ def profile(record: Record) -> Profile:
         web_domain=registrable_domain(record.website),
         email_domain=registrable_domain(record.email),
         registration=_registration(record.registration_number),
+        country=(record.country or "").upper(),
+    )
+
+
+# --- Stored profiles ------------------------------------------------------------------------------
+#
+# Analysing a name is the dearest step of a comparison; an import compares each row with tens of thousands
+# of partners. The registry therefore stores each partner's analysed profile (`profile_to_json`) beside a
+# fingerprint of what it was computed from, and reads it back (`profile_from_json`) instead of analysing the
+# names again — only when the fingerprint still matches (`profile_fingerprint`). The fingerprint covers the
+# record's values and this engine's own source and data, so a stored profile can never be used after either
+# changed: it is analysed afresh instead.
+
+
+@lru_cache(maxsize=1)
+def analysis_version() -> str:
+    """A digest of everything a profile's analysis depends on besides the record: this module, the
+    folding in `normalize`, the place names, and the transliteration package's version."""
+    import anyascii
+
+    digest = hashlib.blake2b(digest_size=8)
+    for path in (Path(__file__), Path(normalize.__file__), _DATA_DIR / "m49.csv"):
+        digest.update(path.read_bytes() if path.exists() else b"")
+    digest.update(str(getattr(anyascii, "__version__", "")).encode())
+    return digest.hexdigest()
+
+
+def profile_fingerprint(record: Record) -> str:
+    """Identifies the values `profile(record)` is analysed from (all but the country, which callers read
+    with the record) together with `analysis_version()`."""
+    digest = hashlib.blake2b(analysis_version().encode(), digest_size=12)
+    # Alternative names in any order: their order changes no score (the best pair of names counts).
+    values = (
+        record.name,
+        record.acronym,
+        record.website,
+        record.email,
+        record.registration_number,
+        *sorted(record.alt_names),
+    )
+    digest.update("\x1f".join(values).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def profile_to_json(p: Profile) -> str:
+    """What `profile_from_json` needs to rebuild `p` without analysing its names again."""
+    return json.dumps(
+        [
+            [
+                [
+                    n.tokens,
+                    n.raw,
+                    n.weights,
+                    n.initials,
+                    sorted(n.numbers),
+                    sorted(n.places),
+                    sorted(n.types),
+                    n.acronym_like,
+                    n.typos,
+                ]
+                for n in p.names
+            ],
+            sorted(p.acronyms),
+            sorted(p.initials),
+            p.web_domain,
+            p.email_domain,
+            p.registration,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def _stored_form(
+    tokens: list[str],
+    raw: list[str],
+    weights: list[float],
+    initials: str,
+    numbers: list[str],
+    places: list[str],
+    types: list[str],
+    acronym_like: str,
+    typos: list[list[str]],
+) -> NameForm:
+    token_set = frozenset(tokens)
+    return NameForm(
+        tokens=tuple(tokens),
+        raw=tuple(raw),
+        weights=tuple(weights),
+        key=" ".join(sorted(tokens)),
+        joined="".join(tokens),
+        initials=initials,
+        numbers=frozenset(numbers),
+        places=frozenset(places),
+        types=frozenset(types),
+        acronym_like=acronym_like,
+        total=sum(weights),
+        token_set=token_set,
+        unique=len(token_set) == len(tokens),
+        raw_joined="".join(raw),
+        typos=tuple(map(tuple, typos)),
+        typo_keys=frozenset(k for keys in typos for k in keys),
+    )
+
+
+def profile_from_json(record: Record, text: str) -> Profile:
+    """The profile `profile_to_json` stored for `record` (equal to `profile(record)` when the fingerprint
+    matches); the country is the record's."""
+    names, acronyms, initials, web_domain, email_domain, registration = json.loads(text)
+    return Profile(
+        record=record,
+        names=tuple(_stored_form(*name) for name in names),
+        acronyms=frozenset(acronyms),
+        initials=frozenset(initials),
+        web_domain=web_domain,
+        email_domain=email_domain,
+        registration=registration,
         country=(record.country or "").upper(),
     )
 

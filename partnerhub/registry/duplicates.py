@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from partnerhub.registry.guards import require_status_allowed
 from partnerhub.registry.models import (
     ContactRole,
     DuplicateKey,
+    DuplicateProfile,
     DuplicateScan,
     JobStatus,
     MergeRecord,
@@ -122,6 +123,47 @@ def record_rows(ids: Iterable[int], *, chunk_size: int = 500) -> list[dedupe.Rec
             for pk, name, acronym, website, email, reg, country in rows
         )
     return out
+
+
+def stored_profiles(ids: Iterable[int], *, chunk_size: int = 2000) -> dict[int, tuple[str, str]]:
+    """The stored analysed profiles of these partners: id → (fingerprint, data); see `DuplicateProfile`."""
+    ids = list(ids)
+    table = DuplicateProfile._meta.db_table
+    found: dict[int, tuple[str, str]] = {}
+    for chunk in _chunks(ids, chunk_size):
+        for pid, fingerprint, data in raw_rows(
+            f"SELECT partner_id, fingerprint, data FROM {table} "  # noqa: S608
+            f"WHERE partner_id IN ({marks(len(chunk))})",
+            list(chunk),
+        ):
+            found[pid] = (fingerprint, data)
+    return found
+
+
+def profiles_of(
+    records: Sequence[dedupe.Record], stored: Mapping[int, tuple[str, str]]
+) -> list[dedupe.Profile]:
+    """`dedupe.profile` of each record: read back from `stored` where its fingerprint still matches,
+    analysed afresh where it does not (or nothing is stored)."""
+    out: list[dedupe.Profile] = []
+    for record in records:
+        hit = stored.get(record.id)
+        if hit is not None and hit[0] == dedupe.profile_fingerprint(record):
+            out.append(dedupe.profile_from_json(record, hit[1]))
+        else:
+            out.append(dedupe.profile(record))
+    return out
+
+
+def duplicate_profiles_refresh(profiles: Sequence[dedupe.Profile]) -> int:
+    """Store those of these freshly analysed profiles whose stored copy is missing or out of date (the scan
+    analyses every partner anyway, so it keeps the stored profiles complete); returns how many."""
+    stored = dict(
+        DuplicateProfile.objects.values_list("partner_id", "fingerprint").iterator(chunk_size=20000)
+    )
+    stale = [p for p in profiles if stored.get(p.record.id) != dedupe.profile_fingerprint(p.record)]
+    services.duplicate_profiles_store(stale)
+    return len(stale)
 
 
 def _key_cap(total: int) -> int:
@@ -446,7 +488,7 @@ def _unique_sets(model: type[models.Model], fk: models.Field[Any, Any]) -> list[
 def _generic_relations() -> list[tuple[type[models.Model], models.ForeignKey[Any, Any]]]:
     """Every foreign key to Partner in every installed app (including hidden "+" ones), except those the
     merge handles itself."""
-    handled = {DuplicateKey, MergeRecord, NotDuplicate, Relationship}
+    handled = {DuplicateKey, DuplicateProfile, MergeRecord, NotDuplicate, Relationship}
     own_m2m_through = {f.remote_field.through for f in Partner._meta.many_to_many}
     relations: list[tuple[type[models.Model], models.ForeignKey[Any, Any]]] = []
     for rel in Partner._meta.get_fields(include_hidden=True):
@@ -657,6 +699,7 @@ def partners_merge(
     a.merged_into = s
     a.save(update_fields=["status", "merged_into"])
     DuplicateKey.objects.filter(partner=a).delete()
+    DuplicateProfile.objects.filter(partner=a).delete()
     services.partner_refresh_index(s)
 
     record = MergeRecord.objects.create(
@@ -931,6 +974,7 @@ def duplicate_scan_run(*, scan_id: int) -> int:
         DuplicateScan.objects.filter(pk=scan_id).update(total=total)
         profiles = [dedupe.profile(r) for r in records]
         duplicate_keys_rebuild(profiles)
+        duplicate_profiles_refresh(profiles)
         decided = set(NotDuplicate.objects.values_list("partner_a_id", "partner_b_id"))
 
         def progress(done: int, of: int) -> None:

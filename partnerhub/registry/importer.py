@@ -51,12 +51,14 @@ from django.utils.translation import gettext_lazy
 from partnerhub.core.audit import audit
 from partnerhub.core.context import current_actor
 from partnerhub.core.errors import DomainError, IllegalTransition, NotAllowed, ValidationFailed
+from partnerhub.core.memory import collector_paused, pauses_collector
 from partnerhub.core.models import AuditLog, HistoryAction, RecordHistory, to_jsonable
 from partnerhub.registry import dedupe, duplicates, normalize, services
 from partnerhub.registry.choices import Channel, EcosocStatus, NameKind
 from partnerhub.registry.models import (
     Country,
     DuplicateKey,
+    DuplicateProfile,
     ImportJob,
     ImportStatus,
     NotDuplicate,
@@ -841,13 +843,28 @@ class Validation:
     within_file: list[dict[str, Any]]
     policy: str
     stats: dict[str, float] = field(default_factory=dict)  # how the duplicate search went, for benchmarks
+    # Scores still being computed in a second process (`validate(..., defer_scoring=True)`).
+    pending: PendingScores | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    def finish(self) -> None:
+        """Wait for scores still being computed, if any, and attach the rows' matches."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.collect()
+
+    def abandon(self) -> None:
+        """Stop scores still being computed (the caller gave up)."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.abandon()
+
     @property
     def duplicate_rows(self) -> list[Row]:
+        self.finish()
         return [row for row in self.rows if row.matches]
 
     def counts(self) -> dict[str, int]:
@@ -1214,6 +1231,7 @@ def check_rows(
     return rows, errors, checker.column("name")
 
 
+@pauses_collector
 def validate(
     table: Table,
     mapping: dict[str, str],
@@ -1221,8 +1239,14 @@ def validate(
     defaults: Defaults | None = None,
     on_duplicate: str = "skip",
     progress: Callable[[int, int], None] | None = None,
+    defer_scoring: bool = False,
 ) -> Validation:
-    """Check every row and look for duplicates in the file and in the database. Writes nothing."""
+    """Check every row and look for duplicates in the file and in the database. Writes nothing.
+
+    With `defer_scoring`, for policy "create" (every good row is written whatever its matches), a long file's
+    candidates are scored in a second process while the caller writes the rows (`write` waits for them
+    before it records the "not a duplicate" decisions); progress then stops at the end of the row checks.
+    """
     if on_duplicate not in POLICIES:
         raise ValueError(on_duplicate)
     total = len(table.rows)
@@ -1246,11 +1270,21 @@ def validate(
     errors.sort(key=lambda e: e.row)
     second = (lambda done, _total: progress(total + done, 2 * total)) if progress else None
     finder = DuplicateFinder(rows)
-    finder.annotate(progress=second)
-    if progress:
+    pending = None
+    if defer_scoring and on_duplicate == "create" and not errors:
+        pending = finder.start()
+    else:
+        finder.annotate(progress=second)
+    if progress and pending is None:
         progress(2 * total, 2 * total)
     return Validation(
-        total=total, rows=rows, errors=errors, within_file=within, policy=on_duplicate, stats=finder.stats
+        total=total,
+        rows=rows,
+        errors=errors,
+        within_file=within,
+        policy=on_duplicate,
+        stats=finder.stats,
+        pending=pending,
     )
 
 
@@ -1315,9 +1349,33 @@ class DuplicateFinder:
         self.stats: dict[str, float] = {"compared": 0, "scoring_seconds": 0.0}
 
     def annotate(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Find each row's candidates now (two processes for a long file when a second core is free)."""
+        work = self._prepare()
+        if work is None:
+            return
+        started = time.process_time()
+        found, compared = _score_in_parts(work, self.threshold, progress)
+        self._attach(work, found, compared, time.process_time() - started)
+
+    def start(self) -> PendingScores | None:
+        """Read what the scoring needs from the database, then score in a second process while the caller
+        goes on (`write` for policy "create"); `PendingScores.collect` attaches the matches. None when
+        there is nothing to score, or no second process: then the rows are annotated already."""
+        work = self._prepare()
+        if work is None:
+            return None
+        if len(self.rows) < PARALLEL_MIN_ROWS or not _can_fork():
+            started = time.process_time()
+            found, compared = _score_part(work, self.threshold)
+            self._attach(work, found, compared, time.process_time() - started)
+            return None
+        return PendingScores(self, work, _fork_scoring(work, work.records, self.threshold))
+
+    def _prepare(self) -> _Work | None:
+        """Each row's plan (the partners to compare it with) and what is needed to compare them."""
         total = Partner.objects.filter(merged_into__isnull=True).count()
         if not self.rows or not total:
-            return
+            return None
         cap = max(50, min(1000, total // 200))  # as duplicates._blocked_ids
         counts = self._key_counts(sorted(set().union(*(row.keys for row in self.rows))), cap)
         weights = {key: dedupe.key_weight(key, n, total) for key, n in counts.items()}
@@ -1341,14 +1399,14 @@ class DuplicateFinder:
             others = [pid for pid in shared if pid not in sure]
             ranked = heapq.nlargest(self.pool, others, key=shared.__getitem__)
             plans.append(sorted(sure) + ranked)
-        records = duplicates.record_rows(sorted(set().union(*plans)), chunk_size=_IN_CHUNK)
-        names = {record.id: record.name for record in records}
-        started = time.process_time()
-        found, compared = _score_in_parts(
-            [row.profile for row in self.rows], plans, records, self.threshold, progress
-        )
+        wanted = sorted(set().union(*plans))
+        records = duplicates.record_rows(wanted, chunk_size=_IN_CHUNK)
+        return _Work([row.profile for row in self.rows], plans, records, duplicates.stored_profiles(wanted))
+
+    def _attach(self, work: _Work, found: list[Found], compared: int, seconds: float) -> None:
         self.stats["compared"] = compared
-        self.stats["scoring_seconds"] = time.process_time() - started
+        self.stats["scoring_seconds"] = seconds
+        names = {record.id: record.name for record in work.records}
         labels: dict[tuple[str, ...], list[str]] = {}  # a few distinct reason sets, translated once each
         for row, row_found in zip(self.rows, found, strict=True):
             row_found.sort(key=lambda item: (-item[0], item[1]))
@@ -1385,23 +1443,37 @@ class DuplicateFinder:
         return postings
 
 
-# Files at least this long are scored by two processes when a second core is there (`_score_in_parts`).
+# Files at least this long are scored in a second process when a second core is there: half of the
+# partners each (`_score_in_parts`), or all of them while this process writes (`DuplicateFinder.start`).
 PARALLEL_MIN_ROWS = 2_000
 Found = list[tuple[float, int, tuple[str, ...]]]
 
 
+@dataclass
+class _Work:
+    """What scoring a file needs, read from the database beforehand (a scoring child reads nothing)."""
+
+    probes: list[dedupe.Profile]  # the rows'
+    plans: list[list[int]]  # per row, the partner ids to compare it with
+    records: list[dedupe.Record]  # those partners
+    stored: dict[int, tuple[str, str]]  # their stored profiles (`duplicates.stored_profiles`)
+
+
 def _score_part(
-    probes: Sequence[dedupe.Profile],
-    plans: Sequence[Sequence[int]],
-    records: Sequence[dedupe.Record],
+    work: _Work,
     threshold: float,
     progress: Callable[[int, int], None] | None = None,
+    records: Sequence[dedupe.Record] | None = None,
 ) -> tuple[list[Found], int]:
-    """Score each row against the partners of its plan found in `records` (profiled here, once each)."""
-    profiles = {record.id: dedupe.profile(record) for record in records}
+    """Score each row against the partners of its plan found in `records` (all by default), each profiled
+    once: read back from its stored profile when that is current, else analysed."""
+    profiles = {
+        p.record.id: p
+        for p in duplicates.profiles_of(work.records if records is None else records, work.stored)
+    }
     found: list[Found] = []
     compared = 0
-    for done, (probe, ids) in enumerate(zip(probes, plans, strict=True), start=1):
+    for done, (probe, ids) in enumerate(zip(work.probes, work.plans, strict=True), start=1):
         row_found: Found = []
         for pid in ids:
             other = profiles.get(pid)
@@ -1413,54 +1485,88 @@ def _score_part(
                     row_found.append((match.score, pid, match.reasons))
         found.append(row_found)
         if progress and done % _PROGRESS_EVERY == 0:
-            progress(done, len(probes))
+            progress(done, len(work.probes))
     return found, compared
 
 
+class _Child:
+    """A forked process scoring some of the partners; `result` waits for its answer."""
+
+    def __init__(self, process: Any, receiver: Any, work: _Work, records: Sequence[dedupe.Record]) -> None:
+        self.process, self.receiver, self.work, self.records = process, receiver, work, records
+
+    def result(self, threshold: float) -> tuple[list[Found], int]:
+        try:
+            found: tuple[list[Found], int] = self.receiver.recv()
+        except EOFError:  # the child died: do its part here
+            logger.warning(
+                "Import scoring child %s exited with %s; scoring its part here",
+                self.process.pid,
+                self.process.exitcode,
+            )
+            found = _score_part(self.work, threshold, records=self.records)
+        finally:
+            self.receiver.close()
+            self.process.join()
+        return found
+
+    def stop(self) -> None:
+        self.receiver.close()
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+
+
+def _fork_scoring(work: _Work, records: Sequence[dedupe.Record], threshold: float) -> _Child:
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_score_child, args=(sender, work, records, threshold), daemon=True)
+    process.start()
+    sender.close()
+    return _Child(process, receiver, work, records)
+
+
+def _score_child(sender: Any, work: _Work, records: Sequence[dedupe.Record], threshold: float) -> None:
+    with collector_paused():
+        sender.send(_score_part(work, threshold, records=records))
+    sender.close()
+
+
 def _score_in_parts(
-    probes: Sequence[dedupe.Profile],
-    plans: Sequence[Sequence[int]],
-    records: Sequence[dedupe.Record],
-    threshold: float,
-    progress: Callable[[int, int], None] | None = None,
+    work: _Work, threshold: float, progress: Callable[[int, int], None] | None = None
 ) -> tuple[list[Found], int]:
     """`_score_part` over all partners, split in two by partner when the file is long and a second core is
     free to take half: a forked child profiles and scores every other partner (pure Python, no database)
     while this process does the rest; each row's matches are the union, so the result is the same."""
-    if len(probes) < PARALLEL_MIN_ROWS or not _can_fork():
-        return _score_part(probes, plans, records, threshold, progress)
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_score_child, args=(sender, probes, plans, records[1::2], threshold), daemon=True
-    )
-    child.start()
-    sender.close()
-    found, compared = _score_part(probes, plans, records[0::2], threshold, progress)
+    if len(work.probes) < PARALLEL_MIN_ROWS or not _can_fork():
+        return _score_part(work, threshold, progress)
+    child = _fork_scoring(work, work.records[1::2], threshold)
     try:
-        theirs, their_count = receiver.recv()
-    except EOFError:  # the child died: do its half here
-        logger.warning(
-            "Import scoring child %s exited with %s; scoring its half here", child.pid, child.exitcode
-        )
-        theirs, their_count = _score_part(probes, plans, records[1::2], threshold)
-    finally:
-        receiver.close()
-        child.join()
+        found, compared = _score_part(work, threshold, progress, records=work.records[0::2])
+    except BaseException:
+        child.stop()
+        raise
+    theirs, their_count = child.result(threshold)
     for mine, other in zip(found, theirs, strict=True):
         mine.extend(other)
     return found, compared + their_count
 
 
-def _score_child(
-    sender: Any,
-    probes: Sequence[dedupe.Profile],
-    plans: Sequence[Sequence[int]],
-    records: Sequence[dedupe.Record],
-    threshold: float,
-) -> None:
-    sender.send(_score_part(probes, plans, records, threshold))
-    sender.close()
+class PendingScores:
+    """Duplicate scoring running in a second process (`DuplicateFinder.start`)."""
+
+    def __init__(self, finder: DuplicateFinder, work: _Work, child: _Child) -> None:
+        self.finder, self.work, self.child = finder, work, child
+        self.started = time.perf_counter()
+
+    def collect(self) -> None:
+        """Wait for the scores and attach each row's matches."""
+        found, compared = self.child.result(self.finder.threshold)
+        # The child's CPU time is not this process's: report the time spent waiting for it, and scoring.
+        self.finder._attach(self.work, found, compared, time.perf_counter() - self.started)
+
+    def abandon(self) -> None:
+        self.child.stop()
 
 
 def _can_fork() -> bool:
@@ -1499,23 +1605,26 @@ def _insert(model: type[models.Model], columns: Sequence[str], values: list[tupl
 def _insert_unnest(
     model: type[models.Model], columns: Sequence[str], values: Sequence[Sequence[Any]], *, returning: bool
 ) -> list[int]:
-    """PostgreSQL: INSERT … SELECT * FROM UNNEST(one array per column) [RETURNING id], as Django's own
-    `bulk_create` does there: a short statement whatever the number of rows (the driver re-parses long
-    ones for every execution), and the ids come back in the order of the rows."""
+    """PostgreSQL: COPY … FROM STDIN, the server's bulk load, with new ids taken from the table's sequence
+    beforehand when they are wanted (in the order of the rows). An INSERT of the same rows made the driver
+    render every value into the statement's text, which cost more than the server's work."""
     quote = connection.ops.quote_name
-    by_column = {str(f.column): f for f in model._meta.concrete_fields}
-    types = [by_column[c].db_type(connection).split("(")[0] for c in columns]  # type: ignore[union-attr]
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608 - quoted names
-        f"SELECT * FROM UNNEST({', '.join(f'%s::{t}[]' for t in types)})"
-        + (f" RETURNING {quote(str(model._meta.pk.column))}" if returning else "")
-    )
+    table = quote(model._meta.db_table)
     ids: list[int] = []
     with connection.cursor() as cursor:
-        for chunk in _chunks(values, 5_000):
-            cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
-            if returning:
-                ids.extend(int(pk) for (pk,) in cursor.fetchall())
+        if returning:
+            pk = str(model._meta.pk.column)
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [model._meta.db_table, pk, len(values)],
+            )
+            ids = sorted(int(n) for (n,) in cursor.fetchall())
+            columns = [pk, *columns]
+            values = [(pid, *row) for pid, row in zip(ids, values, strict=True)]
+        sql = f"COPY {table} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            for row in values:
+                copy.write_row(row)
     return ids
 
 
@@ -1599,6 +1708,7 @@ def _partner_row(row: Row, *, user_id: int | None, now: dt.datetime, today: dt.d
     return values
 
 
+@pauses_collector
 @transaction.atomic
 def write(
     validation: Validation, *, user: Any = None, job: ImportJob | None = None, source: str = ""
@@ -1612,7 +1722,17 @@ def write(
             {"rows": [e.message for e in validation.errors[:20]]},
             message=_("The file has errors; nothing was written."),
         )
+    try:
+        return _write(validation, user=user, job=job, source=source)
+    except BaseException:
+        validation.abandon()
+        raise
+
+
+def _write(validation: Validation, *, user: Any, job: ImportJob | None, source: str) -> dict[str, int]:
     policy = validation.policy
+    if policy != "create":
+        validation.finish()  # which rows are written depends on their matches
     user_id = getattr(user, "pk", None)
     now = timezone.now()
     today = timezone.localdate()
@@ -1628,8 +1748,17 @@ def write(
     _insert(
         Partner.tags.through, ("partner_id", "tag_id"), [(pid, t) for row, pid in pairs for t in row.tag_ids]
     )
-    # The keys `services.partner_refresh_index` would store: the engine's, from the same values.
+    # The keys and analysed profile `services.partner_refresh_index` would store: the engine's, from the same
+    # values.
     _insert(DuplicateKey, ("partner_id", "key"), [(pid, k) for row, pid in pairs for k in sorted(row.keys)])
+    _insert(
+        DuplicateProfile,
+        ("partner_id", "fingerprint", "data"),
+        [
+            (pid, dedupe.profile_fingerprint(row.profile.record), dedupe.profile_to_json(row.profile))
+            for row, pid in pairs
+        ],
+    )
     _write_history(
         [
             *((Partner, pid, values) for pid, values in zip(partner_ids, partner_rows, strict=True)),
@@ -1640,6 +1769,7 @@ def write(
 
     remembered = 0
     if policy == "create":
+        validation.finish()  # the matches, scored meanwhile in a second process
         remembered = _remember_not_duplicates(pairs, user_id, job, source)
     updated = _fill_empty_fields(to_update, job=job, source=source, now=now)
     counts = {
@@ -2113,6 +2243,7 @@ def _progress(job_id: int, token: str, total_rows: int) -> Callable[[int, int], 
 
 
 def _issues(validation: Validation) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    validation.finish()
     errors = [e.as_dict() for e in validation.errors[:MAX_STORED_ISSUES]]
     duplicates = [
         {
@@ -2155,7 +2286,7 @@ def _job_table(job: ImportJob) -> Table:
         return read_table(handle.read())
 
 
-def _check(job: ImportJob, token: str) -> Validation:
+def _check(job: ImportJob, token: str, *, then_write: bool = False) -> Validation:
     table = _job_table(job)
     ImportJob.objects.filter(pk=job.pk, task_id=token).update(total_rows=len(table.rows))
     return validate(
@@ -2164,6 +2295,7 @@ def _check(job: ImportJob, token: str) -> Validation:
         defaults=Defaults.from_json(job.summary.get("defaults")),
         on_duplicate=job.on_duplicate,
         progress=_progress(job.pk, token, len(table.rows)),
+        defer_scoring=then_write,
     )
 
 
@@ -2221,9 +2353,10 @@ def job_run_import(job_id: int, token: str) -> str:
     job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None or job.status != ImportStatus.IMPORTING or job.task_id != token:
         return "nothing to do"
+    result: Validation | None = None
     with translation.override(job.summary.get("language") or "en"):
         try:
-            result = _check(job, token)
+            result = _check(job, token, then_write=True)
             if not result.ok:
                 errors, duplicates = _issues(result)
                 ImportJob.objects.filter(pk=job.pk, task_id=token, status=ImportStatus.IMPORTING).update(
@@ -2249,6 +2382,9 @@ def job_run_import(job_id: int, token: str) -> str:
         except Exception:
             _mark_failed(job.pk, token, "import")
             raise
+        finally:
+            if result is not None:
+                result.abandon()  # nothing, unless the scores were not needed after all
     return ImportStatus.DONE
 
 
@@ -2271,7 +2407,14 @@ def run_file(
     mapping = {
         column: key for column, key in {**propose_mapping(table.columns), **(mapping or {})}.items() if key
     }
-    result = validate(table, mapping, defaults=defaults, on_duplicate=on_duplicate, progress=progress)
+    result = validate(
+        table,
+        mapping,
+        defaults=defaults,
+        on_duplicate=on_duplicate,
+        progress=progress,
+        defer_scoring=not dry_run,
+    )
     if dry_run or not result.ok:
         return table, mapping, result, None
     return table, mapping, result, write(result, user=user, source=source)

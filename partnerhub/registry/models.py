@@ -452,6 +452,21 @@ class DuplicateKey(models.Model):
         return f"{self.partner_id}: {self.key}"
 
 
+class DuplicateProfile(models.Model):
+    """A partner's names as the duplicate engine analysed them (`dedupe.profile_to_json`), kept so that an
+    import comparing a file with tens of thousands of partners need not analyse their names again. Read
+    only while `fingerprint` equals `dedupe.profile_fingerprint` of the partner's current values: a profile
+    stored before a change to the partner, or to the engine, is never used; it is analysed afresh instead.
+    """
+
+    partner = models.OneToOneField(Partner, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    fingerprint = models.CharField(max_length=32)
+    data = models.TextField()
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}: {self.fingerprint}"
+
+
 class NotDuplicate(models.Model):
     """A remembered decision that two partners are different organisations."""
 

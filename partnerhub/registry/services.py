@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 
 from partnerhub.core.audit import audit
 from partnerhub.core.errors import ConcurrentEdit, NotAllowed, ValidationFailed
-from partnerhub.registry import normalize
+from partnerhub.registry import dedupe, normalize
 from partnerhub.registry.choices import NameKind
 from partnerhub.registry.guards import require_status_allowed
 from partnerhub.registry.models import (
     Contact,
     ContactRole,
     DuplicateKey,
+    DuplicateProfile,
     Partner,
     PartnerMembership,
     PartnerName,
@@ -138,8 +139,6 @@ def duplicate_keys_for(
 ) -> set[str]:
     """Blocking keys (see `dedupe.blocking_keys`): name words, whole-name key, name ends, acronyms and
     initials, web/e-mail domain and registration number."""
-    from partnerhub.registry import dedupe
-
     return dedupe.blocking_keys(
         dedupe.profile(
             dedupe.Record(
@@ -155,27 +154,39 @@ def duplicate_keys_for(
     )
 
 
-PUBLIC_MAIL_DOMAINS = frozenset(
-    {
-        "gmail.com",
-        "yahoo.com",
-        "hotmail.com",
-        "outlook.com",
-        "live.com",
-        "aol.com",
-        "icloud.com",
-        "mail.ru",
-        "yandex.ru",
-        "qq.com",
-        "163.com",
-        "126.com",
-        "gmx.de",
-        "web.de",
-        "protonmail.com",
-        "yahoo.fr",
-        "orange.fr",
-    }
-)
+def _dedupe_profile(partner: Partner, alt_names: Sequence[str]) -> dedupe.Profile:
+    """What the duplicate engine compares of a partner: the same values `duplicates.record_rows` reads."""
+    return dedupe.profile(
+        dedupe.Record(
+            id=partner.pk,
+            name=partner.name,
+            acronym=partner.acronym,
+            alt_names=tuple(n for n in alt_names if n),
+            website=partner.website,
+            email=partner.email,
+            registration_number=partner.registration_number,
+            country=partner.country_id or "",
+        )
+    )
+
+
+def duplicate_profiles_store(profiles: Sequence[dedupe.Profile]) -> None:
+    """Store these analysed profiles (`DuplicateProfile`), each under its record's partner id, replacing
+    what was stored; one statement per 500."""
+    DuplicateProfile.objects.bulk_create(
+        [
+            DuplicateProfile(
+                partner_id=p.record.id,
+                fingerprint=dedupe.profile_fingerprint(p.record),
+                data=dedupe.profile_to_json(p),
+            )
+            for p in profiles
+        ],
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["partner"],
+        update_fields=["fingerprint", "data"],
+    )
 
 
 def partner_refresh_index(partner: Partner) -> None:
@@ -191,17 +202,12 @@ def partner_refresh_index(partner: Partner) -> None:
     name_key = normalize.name_key(partner.name)[:300]
     Partner.objects.filter(pk=partner.pk).update(search_text=search_text, name_key=name_key)
     partner.search_text, partner.name_key = search_text, name_key
-    keys = duplicate_keys_for(
-        name=partner.name,
-        acronym=partner.acronym,
-        alt_names=alt_names,
-        website=partner.website,
-        email=partner.email,
-        registration_number=partner.registration_number,
-    )
+    profile = _dedupe_profile(partner, alt_names)
+    keys = dedupe.blocking_keys(profile)
     existing = set(DuplicateKey.objects.filter(partner=partner).values_list("key", flat=True))
     DuplicateKey.objects.filter(partner=partner, key__in=existing - keys).delete()
     DuplicateKey.objects.bulk_create([DuplicateKey(partner=partner, key=k) for k in keys - existing])
+    duplicate_profiles_store([profile])
 
 
 def partner_index_values(
@@ -228,6 +234,7 @@ def partner_refresh_index_bulk(partners: Sequence[Partner], *, batch_size: int =
             contact_bits[pid].extend(emails or [])
         stale_rows: list[Partner] = []
         wanted: dict[int, set[str]] = {}
+        profiles: list[dedupe.Profile] = []
         for partner in batch:
             search_text, name_key = partner_index_values(
                 name=partner.name,
@@ -238,14 +245,8 @@ def partner_refresh_index_bulk(partners: Sequence[Partner], *, batch_size: int =
             if (partner.search_text, partner.name_key) != (search_text, name_key):
                 partner.search_text, partner.name_key = search_text, name_key
                 stale_rows.append(partner)
-            wanted[partner.pk] = duplicate_keys_for(
-                name=partner.name,
-                acronym=partner.acronym,
-                alt_names=alt_names[partner.pk],
-                website=partner.website,
-                email=partner.email,
-                registration_number=partner.registration_number,
-            )
+            profiles.append(_dedupe_profile(partner, alt_names[partner.pk]))
+            wanted[partner.pk] = dedupe.blocking_keys(profiles[-1])
         if stale_rows:
             Partner.objects.bulk_update(stale_rows, ["search_text", "name_key"])
         existing: dict[int, set[str]] = {pk: set() for pk in ids}
@@ -261,6 +262,7 @@ def partner_refresh_index_bulk(partners: Sequence[Partner], *, batch_size: int =
         DuplicateKey.objects.bulk_create(
             [DuplicateKey(partner_id=pid, key=k) for pid in ids for k in sorted(wanted[pid] - existing[pid])]
         )
+        duplicate_profiles_store(profiles)
 
 
 # --- Partners -------------------------------------------------------------------------------------
