@@ -101,8 +101,13 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = 0
     # WAL lets readers and the worker proceed while one writer commits; IMMEDIATE avoids
     # "database is locked" upgrades mid-transaction. Foreign keys are on by default in Django's backend.
+    # A 64 MiB page cache per connection (SQLite's default is 2 MiB): an import writes into some twenty
+    # indexes of a table of 100,000+ partners, and re-reading their pages was a tenth of its time.
     _db["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; "
+            f"PRAGMA cache_size=-{env.int('SQLITE_CACHE_KIB', 65536)};"
+        ),
         "transaction_mode": "IMMEDIATE",
     }
     if _db["NAME"] and _db["NAME"] != ":memory:":

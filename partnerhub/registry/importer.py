@@ -36,6 +36,7 @@ import uuid
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +44,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import URLValidator, validate_email
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -825,14 +826,66 @@ class Row:
     data: dict[str, Any]
     alt_names: list[str]
     tag_ids: list[int]
-    profile: dedupe.Profile  # what the duplicate engine compares
     keys: set[str]  # its blocking keys: the DuplicateKey rows a new partner gets
+    name_key: str  # the duplicate engine's key of its main name ("" if none)
+    registration: str  # and of its registration number
+    # What the duplicate engine compares: analysed here, or as `dedupe.profile_to_json` wrote it in the
+    # process that checked the row (`profile` reads it back when first needed).
+    analysed: dedupe.Profile | None = None
+    profile_json: str = ""
     matches: list[Match] = field(default_factory=list)
     same_as_row: int | None = None
 
     @property
     def name(self) -> str:
         return str(self.data["name"])
+
+    @property
+    def profile(self) -> dedupe.Profile:
+        if self.analysed is None:
+            self.analysed = dedupe.profile_from_json(self.record(), self.profile_json)
+        return self.analysed
+
+    def record(self) -> dedupe.Record:
+        """The values the duplicate engine analyses, as a new partner made from this row will hold them."""
+        data = self.data
+        return dedupe.Record(
+            id=self.number,
+            name=data["name"],
+            acronym=data["acronym"],
+            alt_names=tuple(self.alt_names),
+            website=data["website"],
+            email=data["email"],
+            registration_number=data["registration_number"],
+            country=data["country_id"] or "",
+        )
+
+    def stored_profile(self) -> tuple[str, str]:
+        """(fingerprint, data) of the `DuplicateProfile` a new partner made from this row gets."""
+        return (
+            dedupe.profile_fingerprint(self.record()),
+            self.profile_json or dedupe.profile_to_json(self.profile),
+        )
+
+    def compact(self) -> tuple[Any, ...]:
+        """This row, cheap to send to another process (`from_compact`): the profile as text."""
+        return (
+            self.number,
+            self.data,
+            self.alt_names,
+            self.tag_ids,
+            tuple(self.keys),
+            self.name_key,
+            self.registration,
+            self.profile_json or dedupe.profile_to_json(self.profile),
+        )
+
+    @classmethod
+    def from_compact(cls, values: tuple[Any, ...]) -> Row:
+        number, data, alt_names, tag_ids, keys, name_key, registration, profile_json = values
+        return cls(
+            number, data, alt_names, tag_ids, set(keys), name_key, registration, profile_json=profile_json
+        )
 
 
 @dataclass
@@ -976,26 +1029,19 @@ class _RowChecker:
         tag_ids = self._tags(raw.get("tags", ""), fail)
         if errors:
             return None, errors
-        profile = dedupe.profile(
-            dedupe.Record(
-                id=number,
-                name=data["name"],
-                acronym=data["acronym"],
-                alt_names=tuple(alt_names),
-                website=data["website"],
-                email=data["email"],
-                registration_number=data["registration_number"],
-                country=data["country_id"] or "",
-            )
-        )
         row = Row(
             number=number,
             data=data,
             alt_names=alt_names,
             tag_ids=tag_ids,
-            profile=profile,
-            keys=dedupe.blocking_keys(profile),
+            keys=set(),
+            name_key="",
+            registration="",
         )
+        profile = row.analysed = dedupe.profile(row.record())
+        row.keys = dedupe.blocking_keys(profile)
+        row.name_key = profile.names[0].key if profile.names else ""
+        row.registration = profile.registration
         return row, []
 
     def _country(self, text: str, data: dict[str, Any], fail: Fail) -> None:
@@ -1219,16 +1265,52 @@ def check_rows(
     if problems:
         raise ValidationFailed({"mapping": problems}, message=problems[0])
     checker = _RowChecker(table.columns, mapping, defaults, Lookups.load())
+    items = table.rows
+    if len(items) < PARALLEL_MIN_ROWS or not _can_fork():
+        rows, errors = _check_some(checker, items, progress)
+        return rows, errors, checker.column("name")
+    # A long file: a forked child checks the second half (the look-up tables are loaded; no database),
+    # and sends its rows back with their profiles as text, cheaper to send and read than the objects.
+    half = len(items) // 2
+    child = _fork(_check_child, checker, items[half:])
+    try:
+        # Both halves advance together: report this one's progress for both.
+        rows, errors = _check_some(
+            checker, items[:half], (lambda done: progress(2 * done)) if progress else None
+        )
+    except BaseException:
+        child.stop()
+        raise
+    theirs = child.result(lambda: None)
+    if theirs is None:  # the child died: check its half here
+        more, more_errors = _check_some(checker, items[half:], None)
+    else:
+        more, more_errors = [Row.from_compact(values) for values in theirs[0]], theirs[1]
+    rows.extend(more)
+    errors.extend(more_errors)
+    return rows, errors, checker.column("name")
+
+
+def _check_some(
+    checker: _RowChecker, items: Sequence[tuple[int, Sequence[str]]], progress: Callable[[int], None] | None
+) -> tuple[list[Row], list[RowError]]:
     rows: list[Row] = []
     errors: list[RowError] = []
-    for done, (number, cells) in enumerate(table.rows, start=1):
+    for done, (number, cells) in enumerate(items, start=1):
         row, row_errors = checker.check(number, cells)
         if row is not None:
             rows.append(row)
         errors.extend(row_errors)
         if progress and done % _PROGRESS_EVERY == 0:
             progress(done)
-    return rows, errors, checker.column("name")
+    return rows, errors
+
+
+def _check_child(
+    checker: _RowChecker, items: Sequence[tuple[int, Sequence[str]]]
+) -> tuple[list[tuple[Any, ...]], list[RowError]]:
+    rows, errors = _check_some(checker, items, None)
+    return [row.compact() for row in rows], errors
 
 
 @pauses_collector
@@ -1295,10 +1377,9 @@ def _within_file_duplicates(rows: Sequence[Row]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     seen: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
-        profile = row.profile
-        own = [f"n:{profile.names[0].key}"] if profile.names and profile.names[0].key else []
-        if profile.registration:
-            own.append(f"r:{profile.registration}")
+        own = [f"n:{row.name_key}"] if row.name_key else []
+        if row.registration:
+            own.append(f"r:{row.registration}")
         country = row.data["country_id"]
         earlier = next(
             (
@@ -1350,26 +1431,64 @@ class DuplicateFinder:
 
     def annotate(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Find each row's candidates now (two processes for a long file when a second core is free)."""
+        started = time.process_time()
+        found, compared, names = self.find(progress)
+        self._attach(found, compared, names, time.process_time() - started)
+
+    def find(self, progress: Callable[[int, int], None] | None = None) -> _Found:
+        """Each row's candidates (score, partner id, reasons), the comparisons made, the candidates' names."""
         work = self._prepare()
         if work is None:
-            return
-        started = time.process_time()
+            return [[] for _row in self.rows], 0, {}
         found, compared = _score_in_parts(work, self.threshold, progress)
-        self._attach(work, found, compared, time.process_time() - started)
+        return found, compared, _names(work, found)
 
     def start(self) -> PendingScores | None:
-        """Read what the scoring needs from the database, then score in a second process while the caller
-        goes on (`write` for policy "create"); `PendingScores.collect` attaches the matches. None when
-        there is nothing to score, or no second process: then the rows are annotated already."""
+        """Find the candidates in other processes while the caller goes on (`write`, for policy "create");
+        `PendingScores.collect` attaches them. None, and the rows annotated already, for a short file or
+        where no second process can be started.
+
+        When the database holds nothing uncommitted by this connection (outside a transaction) and another
+        connection can open it, a child reads what the search needs through a connection of its own and
+        scores with a second child, so that the reading, too, runs beside the caller's writing; otherwise
+        this process reads first and a child scores."""
+        if len(self.rows) < PARALLEL_MIN_ROWS or not _can_fork():
+            self.annotate()
+            return None
+        if _child_can_read():
+            # Its second child scores half (`_score_in_parts`): a daemonic process may not have children.
+            return PendingScores(self, _fork(_find_child, self, daemon=False), fallback=self._find_apart)
         work = self._prepare()
         if work is None:
             return None
-        if len(self.rows) < PARALLEL_MIN_ROWS or not _can_fork():
-            started = time.process_time()
-            found, compared = _score_part(work, self.threshold)
-            self._attach(work, found, compared, time.process_time() - started)
-            return None
-        return PendingScores(self, work, _fork_scoring(work, work.records, self.threshold))
+        return PendingScores(
+            self,
+            _fork(_score_child, work, work.records, self.threshold, True),
+            fallback=lambda: self._found_here(work),
+        )
+
+    def _find_apart(self) -> _Found:
+        """`find` through a connection of its own: what a child would have found, from this process while
+        its own connection holds uncommitted rows (the ones being written)."""
+        with _own_connection():
+            return self.find()
+
+    def _found_here(self, work: _Work) -> _Found:
+        found, compared = _score_in_parts(work, self.threshold)
+        return found, compared, _names(work, found)
+
+    def _attach(self, found: list[Found], compared: int, names: dict[int, str], seconds: float) -> None:
+        self.stats["compared"] = compared
+        self.stats["scoring_seconds"] = seconds
+        labels: dict[tuple[str, ...], list[str]] = {}  # a few distinct reason sets, translated once each
+        for row, row_found in zip(self.rows, found, strict=True):
+            row_found.sort(key=lambda item: (-item[0], item[1]))
+            matches = []
+            for score, pid, codes in row_found[:10]:
+                if codes not in labels:
+                    labels[codes] = duplicates.reason_labels(codes) or [str(_("similar name"))]
+                matches.append(Match(pid, names[pid], score, list(labels[codes])))
+            row.matches = matches
 
     def _prepare(self) -> _Work | None:
         """Each row's plan (the partners to compare it with) and what is needed to compare them."""
@@ -1403,43 +1522,28 @@ class DuplicateFinder:
         records = duplicates.record_rows(wanted, chunk_size=_IN_CHUNK)
         return _Work([row.profile for row in self.rows], plans, records, duplicates.stored_profiles(wanted))
 
-    def _attach(self, work: _Work, found: list[Found], compared: int, seconds: float) -> None:
-        self.stats["compared"] = compared
-        self.stats["scoring_seconds"] = seconds
-        names = {record.id: record.name for record in work.records}
-        labels: dict[tuple[str, ...], list[str]] = {}  # a few distinct reason sets, translated once each
-        for row, row_found in zip(self.rows, found, strict=True):
-            row_found.sort(key=lambda item: (-item[0], item[1]))
-            matches = []
-            for score, pid, codes in row_found[:10]:
-                if codes not in labels:
-                    labels[codes] = duplicates.reason_labels(codes) or [str(_("similar name"))]
-                matches.append(Match(pid, names[pid], score, list(labels[codes])))
-            row.matches = matches
-
     @staticmethod
     def _key_counts(keys: Sequence[str], cap: int) -> dict[str, int]:
-        counts: dict[str, int] = {}
         table = DuplicateKey._meta.db_table
-        for chunk in _chunks(keys):
-            rows = duplicates.raw_rows(
-                f'SELECT "key", COUNT(*) FROM {table} WHERE "key" IN ({duplicates.marks(len(chunk))}) '  # noqa: S608
-                'GROUP BY "key"',
-                list(chunk),
-            )
-            counts.update((key, int(n)) for key, n in rows if n <= cap)
-        return counts
+        rows = duplicates.rows_where_in(
+            f'SELECT "key", COUNT(*) FROM {table} WHERE {{in}} GROUP BY "key"',  # noqa: S608
+            '"key"',
+            keys,
+            chunk_size=_IN_CHUNK,
+        )
+        return {key: int(n) for key, n in rows if n <= cap}
 
     @staticmethod
     def _postings(keys: Sequence[str]) -> dict[str, list[int]]:
         postings: dict[str, list[int]] = defaultdict(list)
         table = DuplicateKey._meta.db_table
-        for chunk in _chunks(keys):
-            for key, pid in duplicates.raw_rows(
-                f'SELECT "key", partner_id FROM {table} WHERE "key" IN ({duplicates.marks(len(chunk))})',  # noqa: S608
-                list(chunk),
-            ):
-                postings[key].append(pid)
+        for key, pid in duplicates.rows_where_in(
+            f'SELECT "key", partner_id FROM {table} WHERE {{in}}',  # noqa: S608
+            '"key"',
+            keys,
+            chunk_size=_IN_CHUNK,
+        ):
+            postings[key].append(pid)
         return postings
 
 
@@ -1489,26 +1593,35 @@ def _score_part(
     return found, compared
 
 
+_Found = tuple[list[Found], int, dict[int, str]]
+
+
+def _names(work: _Work, found: list[Found]) -> dict[int, str]:
+    """The names of the partners found (what a row's matches show)."""
+    wanted = {pid for row_found in found for _score, pid, _codes in row_found}
+    return {record.id: record.name for record in work.records if record.id in wanted}
+
+
 class _Child:
-    """A forked process scoring some of the partners; `result` waits for its answer."""
+    """A forked process computing something for this one; `result` waits for its answer."""
 
-    def __init__(self, process: Any, receiver: Any, work: _Work, records: Sequence[dedupe.Record]) -> None:
-        self.process, self.receiver, self.work, self.records = process, receiver, work, records
+    def __init__(self, process: Any, receiver: Any) -> None:
+        self.process, self.receiver = process, receiver
 
-    def result(self, threshold: float) -> tuple[list[Found], int]:
+    def result(self, fallback: Callable[[], Any]) -> Any:
+        """The child's answer; if it died without one, `fallback()` computed here."""
         try:
-            found: tuple[list[Found], int] = self.receiver.recv()
-        except EOFError:  # the child died: do its part here
+            return self.receiver.recv()
+        except EOFError:
             logger.warning(
-                "Import scoring child %s exited with %s; scoring its part here",
+                "Import duplicate search child %s exited with %s; doing its part here",
                 self.process.pid,
                 self.process.exitcode,
             )
-            found = _score_part(self.work, threshold, records=self.records)
+            return fallback()
         finally:
             self.receiver.close()
             self.process.join()
-        return found
 
     def stop(self) -> None:
         self.receiver.close()
@@ -1517,19 +1630,59 @@ class _Child:
         self.process.join()
 
 
-def _fork_scoring(work: _Work, records: Sequence[dedupe.Record], threshold: float) -> _Child:
+def _fork(target: Callable[..., Any], *args: Any, daemon: bool = True) -> _Child:
+    """Start `target(*args)` in a forked child and hand back what it returns (sent through a pipe)."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_score_child, args=(sender, work, records, threshold), daemon=True)
+    process = context.Process(target=_child_main, args=(sender, target, args), daemon=daemon)
     process.start()
     sender.close()
-    return _Child(process, receiver, work, records)
+    return _Child(process, receiver)
 
 
-def _score_child(sender: Any, work: _Work, records: Sequence[dedupe.Record], threshold: float) -> None:
+def _child_main(sender: Any, target: Callable[..., Any], args: tuple[Any, ...]) -> None:
     with collector_paused():
-        sender.send(_score_part(work, threshold, records=records))
+        sender.send(target(*args))
     sender.close()
+
+
+def _score_child(work: _Work, records: Sequence[dedupe.Record], threshold: float, whole: bool) -> Any:
+    """In a child: score the rows against `records`; `whole`: these are all the candidates (an `_Found`)."""
+    found, compared = _score_part(work, threshold, records=records)
+    return (found, compared, _names(work, found)) if whole else (found, compared)
+
+
+def _child_can_read() -> bool:
+    """Can another connection read what this connection reads? Not inside a transaction (its uncommitted
+    rows would be invisible there; tests run in one), nor in SQLite's memory."""
+    if connection.in_atomic_block:
+        return False
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
+
+
+@contextmanager
+def _own_connection() -> Iterator[None]:
+    """Run the block with a new connection to the default database, then put the previous one back.
+
+    In a forked child the previous one is the parent's session: it is never used or closed there (closing
+    it would end the parent's session on PostgreSQL, or release its locks on SQLite); the child leaves
+    without clean-up (`os._exit`)."""
+    from django.db import connections
+
+    previous = connections[DEFAULT_DB_ALIAS]
+    fresh = connections.create_connection(DEFAULT_DB_ALIAS)
+    connections[DEFAULT_DB_ALIAS] = fresh
+    try:
+        yield
+    finally:
+        fresh.close()
+        connections[DEFAULT_DB_ALIAS] = previous
+
+
+def _find_child(finder: DuplicateFinder) -> _Found:
+    """In a child: the whole duplicate search, through a database connection of its own."""
+    with _own_connection():
+        return finder.find()
 
 
 def _score_in_parts(
@@ -1540,30 +1693,31 @@ def _score_in_parts(
     while this process does the rest; each row's matches are the union, so the result is the same."""
     if len(work.probes) < PARALLEL_MIN_ROWS or not _can_fork():
         return _score_part(work, threshold, progress)
-    child = _fork_scoring(work, work.records[1::2], threshold)
+    theirs_records = work.records[1::2]
+    child = _fork(_score_child, work, theirs_records, threshold, False)
     try:
         found, compared = _score_part(work, threshold, progress, records=work.records[0::2])
     except BaseException:
         child.stop()
         raise
-    theirs, their_count = child.result(threshold)
+    theirs, their_count = child.result(lambda: _score_part(work, threshold, records=theirs_records))
     for mine, other in zip(found, theirs, strict=True):
         mine.extend(other)
     return found, compared + their_count
 
 
 class PendingScores:
-    """Duplicate scoring running in a second process (`DuplicateFinder.start`)."""
+    """A duplicate search running in other processes (`DuplicateFinder.start`)."""
 
-    def __init__(self, finder: DuplicateFinder, work: _Work, child: _Child) -> None:
-        self.finder, self.work, self.child = finder, work, child
+    def __init__(self, finder: DuplicateFinder, child: _Child, *, fallback: Callable[[], _Found]) -> None:
+        self.finder, self.child, self.fallback = finder, child, fallback
         self.started = time.perf_counter()
 
     def collect(self) -> None:
-        """Wait for the scores and attach each row's matches."""
-        found, compared = self.child.result(self.finder.threshold)
-        # The child's CPU time is not this process's: report the time spent waiting for it, and scoring.
-        self.finder._attach(self.work, found, compared, time.perf_counter() - self.started)
+        """Wait for the search and attach each row's matches."""
+        found, compared, names = self.child.result(self.fallback)
+        # The children's CPU time is not this process's: report the time from the start to the answer.
+        self.finder._attach(found, compared, names, time.perf_counter() - self.started)
 
     def abandon(self) -> None:
         self.child.stop()
@@ -1754,10 +1908,7 @@ def _write(validation: Validation, *, user: Any, job: ImportJob | None, source: 
     _insert(
         DuplicateProfile,
         ("partner_id", "fingerprint", "data"),
-        [
-            (pid, dedupe.profile_fingerprint(row.profile.record), dedupe.profile_to_json(row.profile))
-            for row, pid in pairs
-        ],
+        [(pid, *row.stored_profile()) for row, pid in pairs],
     )
     _write_history(
         [

@@ -281,15 +281,15 @@ def test_scoring_while_writing_gives_the_same_matches_and_decisions(plgu_officer
     assert sum(1 for found in expected.values() if found) >= 20
     monkeypatch.setattr(importer, "PARALLEL_MIN_ROWS", 1)
     forked = []
-    real_fork = importer._fork_scoring
-    monkeypatch.setattr(importer, "_fork_scoring", lambda *args: forked.append(1) or real_fork(*args))
+    real_fork = importer._fork
+    monkeypatch.setattr(importer, "_fork", lambda *a, **k: forked.append(a[0].__name__) or real_fork(*a, **k))
 
     with acting_as(actor_for(plgu_officer)):
         _table, _mapping, result, counts = importer.run_file(
             data, user=plgu_officer, source="t.csv", on_duplicate="create"
         )
 
-    assert forked == [1]  # scored in a second process, during the write
+    assert forked == ["_check_child", "_score_child"]  # half checked, then scored during the write
     assert _matches(result) == expected
     new = {
         row.number: pid
@@ -356,4 +356,112 @@ def test_a_failed_write_stops_the_scoring_child_and_leaves_nothing(plgu_officer,
         importer.run_file(_csv(_rows(30)), user=plgu_officer, source="t.csv", on_duplicate="create")
 
     assert _state() == before
+    assert not multiprocessing.active_children()
+
+
+@needs_fork
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_outside_a_transaction_a_child_reads_and_scores_during_the_write(plgu_officer, monkeypatch):
+    """What the command and the import job do: nothing uncommitted to see, so the whole search runs in a
+    child with a database connection of its own, beside the write."""
+    if not importer._child_can_read():
+        pytest.skip("a second connection cannot see this test database (SQLite in memory)")
+    for n in range(0, 60, 3):
+        _existing(
+            plgu_officer, f"{WORDS[n % 10]} {WORDS[(n // 10) % 10]} {KINDS[n % 5]} {n}", acronym=f"A{n % 7}"
+        )
+    data = _csv(_rows(60))
+    table = importer.read_table(data)
+    with acting_as(actor_for(plgu_officer)):
+        expected = _matches(
+            importer.validate(table, importer.propose_mapping(table.columns), on_duplicate="create")
+        )
+    monkeypatch.setattr(importer, "PARALLEL_MIN_ROWS", 1)
+    forked = []
+    real_fork = importer._fork
+    monkeypatch.setattr(importer, "_fork", lambda *a, **k: forked.append(a[0].__name__) or real_fork(*a, **k))
+
+    with acting_as(actor_for(plgu_officer)):
+        _table, _mapping, result, counts = importer.run_file(
+            data, user=plgu_officer, source="t.csv", on_duplicate="create"
+        )
+
+    assert forked == ["_check_child", "_find_child"]
+    assert _matches(result) == expected
+    assert counts["created"] == 60
+    assert counts["not_duplicate"] == NotDuplicate.objects.count() == sum(len(m) for m in expected.values())
+    assert not multiprocessing.active_children()
+    # This process's connection still works: the child left it alone.
+    assert Partner.objects.count() == 80
+
+
+@needs_fork
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_when_that_child_dies_this_process_searches_without_seeing_its_own_new_rows(
+    plgu_officer, monkeypatch
+):
+    if not importer._child_can_read():
+        pytest.skip("a second connection cannot see this test database (SQLite in memory)")
+    for n in range(0, 40, 4):
+        _existing(
+            plgu_officer, f"{WORDS[n % 10]} {WORDS[(n // 10) % 10]} {KINDS[n % 5]} {n}", acronym=f"A{n % 7}"
+        )
+    data = _csv(_rows(40))
+    table = importer.read_table(data)
+    with acting_as(actor_for(plgu_officer)):
+        expected = _matches(
+            importer.validate(table, importer.propose_mapping(table.columns), on_duplicate="create")
+        )
+
+    def dies(*args, **kwargs):
+        os._exit(3)
+
+    monkeypatch.setattr(importer, "PARALLEL_MIN_ROWS", 1)
+    monkeypatch.setattr(importer, "_find_child", dies)
+    with acting_as(actor_for(plgu_officer)):
+        _table, _mapping, result, counts = importer.run_file(
+            data, user=plgu_officer, source="t.csv", on_duplicate="create"
+        )
+
+    # The rows just written (in this process's open transaction) are not candidates of one another.
+    assert _matches(result) == expected
+    assert counts["not_duplicate"] == NotDuplicate.objects.count() == sum(len(m) for m in expected.values())
+
+
+@needs_fork
+@pytest.mark.django_db
+@pytest.mark.parametrize("child_dies", [False, True])
+def test_checking_half_the_rows_in_a_child_gives_the_same_rows_and_errors(monkeypatch, child_dies):
+    lines = _rows(41)
+    lines[7] = lines[7].replace(",event,", ",carrier pigeon,")  # first half
+    lines[33] = lines[33].replace(",KE,", ",Atlantis,")  # second half
+    table = importer.read_table(_csv(lines))
+    mapping = importer.propose_mapping(table.columns)
+    serial_rows, serial_errors, _column = importer.check_rows(table, mapping)
+    monkeypatch.setattr(importer, "PARALLEL_MIN_ROWS", 1)
+    if child_dies:
+
+        def dies(*args, **kwargs):
+            os._exit(3)
+
+        monkeypatch.setattr(importer, "_check_child", dies)
+    seen = []
+
+    rows, errors, _column = importer.check_rows(table, mapping, progress=seen.append)
+
+    assert [(e.row, e.column, e.message) for e in errors] == [
+        (e.row, e.column, e.message) for e in serial_errors
+    ] and len(errors) == 2
+    assert [r.number for r in rows] == [r.number for r in serial_rows]
+    for row, serial in zip(rows, serial_rows, strict=True):
+        assert (row.data, row.alt_names, row.tag_ids, row.keys, row.name_key, row.registration) == (
+            serial.data,
+            serial.alt_names,
+            serial.tag_ids,
+            serial.keys,
+            serial.name_key,
+            serial.registration,
+        )
+        assert row.profile == serial.profile
+        assert row.stored_profile() == serial.stored_profile()
     assert not multiprocessing.active_children()
