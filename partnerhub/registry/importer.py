@@ -26,6 +26,7 @@ import csv
 import datetime as dt
 import heapq
 import io
+import json
 import logging
 import multiprocessing
 import os
@@ -1510,13 +1511,15 @@ class DuplicateFinder:
                 ids = postings.get(key)
                 if not ids:
                     continue
-                if key in strong:
+                if key in strong:  # all compared: no need to rank them
                     sure.update(ids)
+                    continue
                 weight = weights[key]
                 for pid in ids:
                     shared[pid] += weight
-            others = [pid for pid in shared if pid not in sure]
-            ranked = heapq.nlargest(self.pool, others, key=shared.__getitem__)
+            for pid in sure:
+                shared.pop(pid, None)
+            ranked = heapq.nlargest(self.pool, shared, key=shared.__getitem__)
             plans.append(sorted(sure) + ranked)
         wanted = sorted(set().union(*plans))
         records = duplicates.record_rows(wanted, chunk_size=_IN_CHUNK)
@@ -2020,7 +2023,6 @@ def _insert_history(
     entries: Sequence[tuple[type[models.Model], Any, str, dict[str, Any]]], at: dt.datetime
 ) -> None:
     actor = current_actor()
-    changes_field = RecordHistory._meta.get_field("changes")
     when = connection.ops.adapt_datetimefield_value(at)
     content_types: dict[type, int] = {}
     values = []
@@ -2032,7 +2034,8 @@ def _insert_history(
                 content_types[model],
                 str(pk),
                 action,
-                changes_field.get_db_prep_save(changes, connection),
+                # The JSON text `RecordHistory.changes` stores (Django's JSONField: `json.dumps`, no encoder).
+                json.dumps(changes),
                 actor.user_id,
                 actor.label,
                 when,
