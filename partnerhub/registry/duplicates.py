@@ -106,7 +106,7 @@ def rows_where_in(
 
         connection.ensure_connection()
         with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(query.replace("{in}", f"{column} = ANY(%s)"), [list(values)])  # type: ignore[arg-type]
+            cursor.execute(query.replace("{in}", f"{column} = ANY(%s)"), [list(values)])
             return list(cursor.fetchall())
     out: list[tuple[Any, ...]] = []
     for chunk in _chunks(list(values), chunk_size):

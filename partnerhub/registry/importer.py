@@ -1660,7 +1660,7 @@ def _child_can_read() -> bool:
     rows would be invisible there; tests run in one), nor in SQLite's memory."""
     if connection.in_atomic_block:
         return False
-    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())  # type: ignore[attr-defined]
 
 
 @contextmanager

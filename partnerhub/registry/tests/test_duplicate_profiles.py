@@ -282,12 +282,18 @@ def test_scoring_while_writing_gives_the_same_matches_and_decisions(plgu_officer
     monkeypatch.setattr(importer, "PARALLEL_MIN_ROWS", 1)
     forked = []
     real_fork = importer._fork
-    monkeypatch.setattr(importer, "_fork", lambda *a, **k: forked.append(a[0].__name__) or real_fork(*a, **k))
+
+    def fork(*args, **kwargs):
+        forked.append(args[0].__name__)
+        return real_fork(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "_fork", fork)
 
     with acting_as(actor_for(plgu_officer)):
         _table, _mapping, result, counts = importer.run_file(
             data, user=plgu_officer, source="t.csv", on_duplicate="create"
         )
+    assert counts is not None
 
     assert forked == ["_check_child", "_score_child"]  # half checked, then scored during the write
     assert _matches(result) == expected
@@ -331,6 +337,7 @@ def test_when_the_child_scoring_during_the_write_dies_the_import_scores_here(plg
         _table, _mapping, result, counts = importer.run_file(
             data, user=plgu_officer, source="t.csv", on_duplicate="create"
         )
+    assert counts is not None
 
     assert counts["created"] == 40
     assert {
@@ -379,12 +386,18 @@ def test_outside_a_transaction_a_child_reads_and_scores_during_the_write(plgu_of
     monkeypatch.setattr(importer, "PARALLEL_MIN_ROWS", 1)
     forked = []
     real_fork = importer._fork
-    monkeypatch.setattr(importer, "_fork", lambda *a, **k: forked.append(a[0].__name__) or real_fork(*a, **k))
+
+    def fork(*args, **kwargs):
+        forked.append(args[0].__name__)
+        return real_fork(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "_fork", fork)
 
     with acting_as(actor_for(plgu_officer)):
         _table, _mapping, result, counts = importer.run_file(
             data, user=plgu_officer, source="t.csv", on_duplicate="create"
         )
+    assert counts is not None
 
     assert forked == ["_check_child", "_find_child"]
     assert _matches(result) == expected
@@ -422,6 +435,7 @@ def test_when_that_child_dies_this_process_searches_without_seeing_its_own_new_r
         _table, _mapping, result, counts = importer.run_file(
             data, user=plgu_officer, source="t.csv", on_duplicate="create"
         )
+    assert counts is not None
 
     # The rows just written (in this process's open transaction) are not candidates of one another.
     assert _matches(result) == expected
