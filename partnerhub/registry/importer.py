@@ -39,6 +39,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import add
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -1505,7 +1507,7 @@ class DuplicateFinder:
         postings = self._postings(sorted(counts))
         plans: list[list[int]] = []
         for row in self.rows:
-            shared: dict[int, float] = defaultdict(float)
+            shared: dict[int, float] = {}
             sure: set[int] = set()
             for key in row.keys:
                 ids = postings.get(key)
@@ -1514,9 +1516,11 @@ class DuplicateFinder:
                 if key in strong:  # all compared: no need to rank them
                     sure.update(ids)
                     continue
-                weight = weights[key]
-                for pid in ids:
-                    shared[pid] += weight
+                # shared[pid] += weight for each partner holding the key, looped in C (a key's partners are
+                # distinct, so each is read before it is written).
+                shared.update(
+                    zip(ids, map(add, map(shared.get, ids, repeat(0.0)), repeat(weights[key])), strict=True)
+                )
             for pid in sure:
                 shared.pop(pid, None)
             ranked = heapq.nlargest(self.pool, shared, key=shared.__getitem__)
