@@ -468,10 +468,8 @@ def _measure(args: argparse.Namespace, engine: str, data: bytes) -> dict[str, An
     from django.db import connection
 
     from partnerhub.core.context import Actor, acting_as
-    from partnerhub.registry import importer
+    from partnerhub.registry import dedupe, importer
     from partnerhub.registry.models import DuplicateKey, Partner
-
-    from partnerhub.registry import dedupe
 
     # Every attempt starts cold: no names analysed by an earlier attempt in this process.
     dedupe.analyse_name.cache_clear()
@@ -569,7 +567,7 @@ def _measure(args: argparse.Namespace, engine: str, data: bytes) -> dict[str, An
 
 
 def _cpu() -> float:
-    """CPU seconds of this process and of its finished children (the import's second scoring process)."""
+    """CPU seconds of this process and of its finished children (the import's other processes, and theirs)."""
     times = os.times()
     return times.user + times.system + times.children_user + times.children_system
 
@@ -599,9 +597,9 @@ def _section(title: str, r: dict[str, Any]) -> list[str]:
     rows = r["rows"]
     met = r["rows_per_s"] >= TARGET_ROWS_PER_SECOND
     cpu_note = (
-        "CPU time of this process and its scoring child (SQLite runs in it)"
+        "CPU time of this process and its children (SQLite runs in them)"
         if r["engine"] == "sqlite"
-        else "CPU time of this process and its scoring child (not the PostgreSQL server's)"
+        else "CPU time of this process and its children (not the PostgreSQL server's)"
     )
     counts = r["counts"]
     lines = [
@@ -640,12 +638,15 @@ def _section(title: str, r: dict[str, Any]) -> list[str]:
         "|---|---:|---:|",
         f"| Read and decode the file | {r['read_s']:.2f} | {rows / max(r['read_s'], 0.01):,.0f} |",
         (
-            "| Check every row: values, look-ups, duplicates in the file and in the database "
-            f"| {r['check_s']:.2f} | {rows / r['check_s']:,.0f} |"
+            "| Check every row (half in a second process): values, look-ups, duplicates in the file; start the "
+            f"duplicate search in other processes | {r['check_s']:.2f} | {rows / r['check_s']:,.0f} |"
         ),
         (
-            "| Write: partners, names, tags, search index, duplicate keys, history, decisions, one audit entry "
-            f"(one transaction, {r['write_queries']} queries) | {r['write_s']:.2f} | {rows / r['write_s']:,.0f} |"
+            "| Write (one transaction, "
+            f"{r['write_queries']} statements): partners, names, tags, search index, duplicate keys and profiles, "
+            "history; meanwhile the duplicate search in the database (its own connection, two processes); "
+            "then the not-a-duplicate decisions and one audit entry "
+            f"| {r['write_s']:.2f} | {rows / r['write_s']:,.0f} |"
         ),
         f"| **Read + check + import, wall clock** | **{r['total_s']:.2f}** | **{r['rows_per_s']:,}** |",
         f"| Read + check + import, {cpu_note} | {r['cpu_s']:.2f} | {r['rows_per_cpu_s']:,} |",
