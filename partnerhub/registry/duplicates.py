@@ -92,21 +92,24 @@ def marks(n: int) -> str:
 
 
 def rows_where_in(
-    query: str, column: str, values: Sequence[Any], *, chunk_size: int = 500
+    query: str, column: str, values: Sequence[Any], *, chunk_size: int = 500, text: bool = False
 ) -> list[tuple[Any, ...]]:
     """Run `query`, whose text holds `{in}` for "`column` is one of `values`", over all the values.
 
-    On PostgreSQL in one statement, the values bound by the server as one array (`column = ANY(%s)`): with
-    an IN list, the driver renders every value into the statement's text, which cost more than the look-up
-    itself for the import's 100,000 keys. Elsewhere, IN lists of `chunk_size` parameters."""
+    On PostgreSQL in one statement, the values bound by the server as one array: with an IN list, the
+    driver renders every value into the statement's text, which cost more than the look-up itself for the
+    import's 100,000 keys. Numbers as `column = ANY(%s)`; `text` values as a join with the unnested array,
+    which the planner answers from the index rather than by testing every row against the array (half the
+    time for the duplicate keys). Elsewhere, IN lists of `chunk_size` parameters."""
     if not values:
         return []
     if connection.vendor == "postgresql":
         import psycopg
 
+        test = f"{column} IN (SELECT unnest(%s::text[]))" if text else f"{column} = ANY(%s)"
         connection.ensure_connection()
         with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(query.replace("{in}", f"{column} = ANY(%s)"), [list(values)])
+            cursor.execute(query.replace("{in}", test), [list(values)])
             return list(cursor.fetchall())
     out: list[tuple[Any, ...]] = []
     for chunk in _chunks(list(values), chunk_size):

@@ -1537,6 +1537,7 @@ class DuplicateFinder:
             '"key"',
             keys,
             chunk_size=_IN_CHUNK,
+            text=True,
         )
         return {key: int(n) for key, n in rows if n <= cap}
 
@@ -1549,6 +1550,7 @@ class DuplicateFinder:
             '"key"',
             keys,
             chunk_size=_IN_CHUNK,
+            text=True,
         ):
             postings[key].append(pid)
         return postings
