@@ -643,7 +643,7 @@ def _section(title: str, r: dict[str, Any]) -> list[str]:
         ),
         (
             "| Write (one transaction, "
-            f"{r['write_queries']} statements): partners, names, tags, search index, duplicate keys and profiles, "
+            f"{r['write_queries']} statements{' besides the COPYs' if r['engine'] == 'postgresql' else ''}): partners, names, tags, search index, duplicate keys and profiles, "
             "history; meanwhile the duplicate search in the database (its own connection, two processes); "
             "then the not-a-duplicate decisions and one audit entry "
             f"| {r['write_s']:.2f} | {rows / r['write_s']:,.0f} |"
