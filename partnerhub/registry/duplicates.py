@@ -137,6 +137,12 @@ def record_rows(ids: Iterable[int], *, chunk_size: int = 500) -> list[dedupe.Rec
         chunk_size=chunk_size,
     )
     rows.sort(key=lambda row: row[0])
+    return _records(rows, names)
+
+
+def _records(rows: Iterable[tuple[Any, ...]], names: Mapping[int, list[str]]) -> list[dedupe.Record]:
+    """Records from (id, name, acronym, website, e-mail, registration number, country) rows and the
+    partners' other names."""
     return [
         dedupe.Record(
             id=pk,
@@ -941,19 +947,7 @@ def all_records() -> list[dedupe.Record]:
         .order_by("pk")
         .values_list("id", "name", "acronym", "website", "email", "registration_number", "country_id")
     )
-    return [
-        dedupe.Record(
-            id=pk,
-            name=name,
-            acronym=acronym,
-            alt_names=tuple(names.get(pk, ())),
-            website=website,
-            email=email,
-            registration_number=reg,
-            country=country or "",
-        )
-        for pk, name, acronym, website, email, reg, country in rows.iterator(chunk_size=5000)
-    ]
+    return _records(rows.iterator(chunk_size=5000), names)
 
 
 def duplicate_keys_rebuild(profiles: list[dedupe.Profile], *, sample: int = 300) -> int:

@@ -261,25 +261,22 @@ def _state():
     }
 
 
-def _matches(result):
-    return {row.number: [(m.partner_id, m.score, m.reasons) for m in row.matches] for row in result.rows}
-
-
-@needs_fork
-@pytest.mark.django_db
-def test_scoring_while_writing_gives_the_same_matches_and_decisions(plgu_officer, monkeypatch):
-    for n in range(0, 60, 3):
-        _existing(
-            plgu_officer, f"{WORDS[n % 10]} {WORDS[(n // 10) % 10]} {KINDS[n % 5]} {n}", acronym=f"A{n % 7}"
-        )
-    data = _csv(_rows(60))
+def _file_and_its_matches(user, *, rows, every):
+    """Partners like every `every`-th of `rows` file rows, the file, and each row's matches found in this
+    process (nothing written)."""
+    for n in range(0, rows, every):
+        _existing(user, f"{WORDS[n % 10]} {WORDS[(n // 10) % 10]} {KINDS[n % 5]} {n}", acronym=f"A{n % 7}")
+    data = _csv(_rows(rows))
     table = importer.read_table(data)
-    with acting_as(actor_for(plgu_officer)):
+    with acting_as(actor_for(user)):
         expected = _matches(
             importer.validate(table, importer.propose_mapping(table.columns), on_duplicate="create")
         )
-    assert sum(1 for found in expected.values() if found) >= 20
-    monkeypatch.setattr(importer, "PARALLEL_MIN_ROWS", 1)
+    return data, expected
+
+
+def _spy_on_forks(monkeypatch):
+    """The names of the functions the import starts in child processes, in order."""
     forked = []
     real_fork = importer._fork
 
@@ -288,6 +285,20 @@ def test_scoring_while_writing_gives_the_same_matches_and_decisions(plgu_officer
         return real_fork(*args, **kwargs)
 
     monkeypatch.setattr(importer, "_fork", fork)
+    return forked
+
+
+def _matches(result):
+    return {row.number: [(m.partner_id, m.score, m.reasons) for m in row.matches] for row in result.rows}
+
+
+@needs_fork
+@pytest.mark.django_db
+def test_scoring_while_writing_gives_the_same_matches_and_decisions(plgu_officer, monkeypatch):
+    data, expected = _file_and_its_matches(plgu_officer, rows=60, every=3)
+    assert sum(1 for found in expected.values() if found) >= 20
+    monkeypatch.setattr(importer, "PARALLEL_MIN_ROWS", 1)
+    forked = _spy_on_forks(monkeypatch)
 
     with acting_as(actor_for(plgu_officer)):
         _table, _mapping, result, counts = importer.run_file(
@@ -373,25 +384,9 @@ def test_outside_a_transaction_a_child_reads_and_scores_during_the_write(plgu_of
     child with a database connection of its own, beside the write."""
     if not importer._child_can_read():
         pytest.skip("a second connection cannot see this test database (SQLite in memory)")
-    for n in range(0, 60, 3):
-        _existing(
-            plgu_officer, f"{WORDS[n % 10]} {WORDS[(n // 10) % 10]} {KINDS[n % 5]} {n}", acronym=f"A{n % 7}"
-        )
-    data = _csv(_rows(60))
-    table = importer.read_table(data)
-    with acting_as(actor_for(plgu_officer)):
-        expected = _matches(
-            importer.validate(table, importer.propose_mapping(table.columns), on_duplicate="create")
-        )
+    data, expected = _file_and_its_matches(plgu_officer, rows=60, every=3)
     monkeypatch.setattr(importer, "PARALLEL_MIN_ROWS", 1)
-    forked = []
-    real_fork = importer._fork
-
-    def fork(*args, **kwargs):
-        forked.append(args[0].__name__)
-        return real_fork(*args, **kwargs)
-
-    monkeypatch.setattr(importer, "_fork", fork)
+    forked = _spy_on_forks(monkeypatch)
 
     with acting_as(actor_for(plgu_officer)):
         _table, _mapping, result, counts = importer.run_file(
@@ -415,16 +410,7 @@ def test_when_that_child_dies_this_process_searches_without_seeing_its_own_new_r
 ):
     if not importer._child_can_read():
         pytest.skip("a second connection cannot see this test database (SQLite in memory)")
-    for n in range(0, 40, 4):
-        _existing(
-            plgu_officer, f"{WORDS[n % 10]} {WORDS[(n // 10) % 10]} {KINDS[n % 5]} {n}", acronym=f"A{n % 7}"
-        )
-    data = _csv(_rows(40))
-    table = importer.read_table(data)
-    with acting_as(actor_for(plgu_officer)):
-        expected = _matches(
-            importer.validate(table, importer.propose_mapping(table.columns), on_duplicate="create")
-        )
+    data, expected = _file_and_its_matches(plgu_officer, rows=40, every=4)
 
     def dies(*args, **kwargs):
         os._exit(3)
