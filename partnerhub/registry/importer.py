@@ -29,6 +29,7 @@ import io
 import json
 import logging
 import multiprocessing
+import operator
 import os
 import re
 import threading
@@ -1809,17 +1810,44 @@ _AS_IS = frozenset(
 )
 
 
-def _db_value(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
-    """How a field's Python value goes to the database: as it is for text, numbers and keys (what
-    `get_db_prep_save` does for them, without its per-value cost), dates through the backend's adapters."""
+def _db_value(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
+    """How a field's Python value goes to the database: None where it goes as it is (text, numbers and
+    keys: what `get_db_prep_save` does for them, without its per-value cost), else the backend's adapter."""
     kind = field.get_internal_type()
     if kind in _AS_IS:
-        return lambda value: value
+        return None
     if kind == "DateField":
         return connection.ops.adapt_datefield_value
     if kind == "DateTimeField":
         return connection.ops.adapt_datetimefield_value
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+_UNSEEN = object()
+
+
+def _row_values(
+    columns: Sequence[tuple[str, Callable[[Any], Any] | None, Any]], rows: Sequence[dict[str, Any]]
+) -> list[list[Any]]:
+    """Each row's values in the order of `columns` (attname, adapter or None, default where the row has
+    no value), adapted for the database; each distinct value of an adapted column (an import's dates and
+    times are few) is adapted once."""
+    defaults = {attname: default for attname, _adapt, default in columns}
+    pick = operator.itemgetter(*defaults)
+    adapted: list[tuple[int, Callable[[Any], Any], dict[Any, Any]]] = [
+        (i, adapt, {}) for i, (_attname, adapt, _default) in enumerate(columns) if adapt is not None
+    ]
+    out: list[list[Any]] = []
+    for row in rows:
+        values = list(pick({**defaults, **row}))
+        for i, adapt, seen in adapted:
+            value = values[i]
+            done = seen.get(value, _UNSEEN)
+            if done is _UNSEEN:
+                done = seen[value] = adapt(value)
+            values[i] = done
+        out.append(values)
+    return out
 
 
 def _insert_returning_ids(
@@ -1834,14 +1862,9 @@ def _insert_returning_ids(
     if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover - SQLite, PostgreSQL can
         objs = model._default_manager.bulk_create([model(**row) for row in rows], batch_size=batch_size)
         return [int(obj.pk) for obj in objs]
-    columns = [(f.attname, _db_value(f), f.get_default()) for f in fields]
+    values = _row_values([(f.attname, _db_value(f), f.get_default()) for f in fields], rows)
     if connection.vendor == "postgresql":
-        return _insert_unnest(
-            model,
-            [str(f.column) for f in fields],
-            [tuple(to_db(row.get(attname, default)) for attname, to_db, default in columns) for row in rows],
-            returning=True,
-        )
+        return _insert_unnest(model, [str(f.column) for f in fields], values, returning=True)
     quote = connection.ops.quote_name
     table, names = quote(model._meta.db_table), ", ".join(quote(str(f.column)) for f in fields)
     head = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608 - quoted names, values as parameters
@@ -1849,11 +1872,8 @@ def _insert_returning_ids(
     tail = f" RETURNING {quote(str(model._meta.pk.column))}"
     ids: list[int] = []
     with connection.cursor() as cursor:
-        for chunk in _chunks(rows, batch_size):
-            params: list[Any] = []
-            for row in chunk:
-                params.extend(to_db(row.get(attname, default)) for attname, to_db, default in columns)
-            cursor.execute(head + ", ".join([one] * len(chunk)) + tail, params)
+        for chunk in _chunks(values, batch_size):
+            cursor.execute(head + ", ".join([one] * len(chunk)) + tail, [v for row in chunk for v in row])
             ids.extend(int(pk) for (pk,) in cursor.fetchall())
     return ids
 
@@ -1975,6 +1995,11 @@ class _Tracking:
     masked: frozenset[str]
     defaults: dict[str, Any]
 
+    @property
+    def pick(self) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+        """The values of `attnames`, in order, from a dict holding them all."""
+        return _PICKERS.setdefault(self.attnames, operator.itemgetter(*self.attnames))
+
     @classmethod
     def of(cls, model: type[models.Model]) -> _Tracking:
         found = _TRACKING.get(model)
@@ -1994,6 +2019,7 @@ class _Tracking:
 
 
 _TRACKING: dict[type[models.Model], _Tracking] = {}
+_PICKERS: dict[tuple[str, ...], Callable[[dict[str, Any]], Any]] = {}
 
 
 def _write_history(
@@ -2012,13 +2038,16 @@ def _write_history(
 
 def _created_changes(model: type[models.Model], values: dict[str, Any]) -> dict[str, list[Any]]:
     tracking = _Tracking.of(model)
-    changes: dict[str, list[Any]] = {}
-    defaults, masked = tracking.defaults, tracking.masked
-    for attname in tracking.attnames:
-        value = values[attname] if attname in values else defaults[attname]
-        if type(value) not in _PLAIN_JSON:  # most values are already str, int, bool or None
-            value = to_jsonable(value)
-        changes[attname] = [None, ("•••" if value else None) if attname in masked else value]
+    plain = _PLAIN_JSON  # most values are already str, int, bool or None
+    changes = {
+        attname: [None, value if type(value) in plain else to_jsonable(value)]
+        for attname, value in zip(
+            tracking.attnames, tracking.pick({**tracking.defaults, **values}), strict=True
+        )
+    }
+    for attname in tracking.masked:
+        change = changes[attname]
+        change[1] = "•••" if change[1] else None
     return changes
 
 
