@@ -864,12 +864,13 @@ class Row:
             country=data["country_id"] or "",
         )
 
+    def profile_text(self) -> str:
+        """The profile as `dedupe.profile_to_json` writes it."""
+        return self.profile_json or dedupe.profile_to_json(self.profile)
+
     def stored_profile(self) -> tuple[str, str]:
         """(fingerprint, data) of the `DuplicateProfile` a new partner made from this row gets."""
-        return (
-            dedupe.profile_fingerprint(self.record()),
-            self.profile_json or dedupe.profile_to_json(self.profile),
-        )
+        return dedupe.profile_fingerprint(self.record()), self.profile_text()
 
     def compact(self) -> tuple[Any, ...]:
         """This row, cheap to send to another process (`from_compact`): the profile as text."""
@@ -881,7 +882,7 @@ class Row:
             tuple(self.keys),
             self.name_key,
             self.registration,
-            self.profile_json or dedupe.profile_to_json(self.profile),
+            self.profile_text(),
         )
 
     @classmethod
@@ -1467,7 +1468,7 @@ class DuplicateFinder:
             return None
         return PendingScores(
             self,
-            _fork(_score_child, work, work.records, self.threshold, True),
+            _fork(_score_child, work, work.records, self.threshold),
             fallback=lambda: self._found_here(work),
         )
 
@@ -1656,10 +1657,10 @@ def _child_main(sender: Any, target: Callable[..., Any], args: tuple[Any, ...]) 
     sender.close()
 
 
-def _score_child(work: _Work, records: Sequence[dedupe.Record], threshold: float, whole: bool) -> Any:
-    """In a child: score the rows against `records`; `whole`: these are all the candidates (an `_Found`)."""
+def _score_child(work: _Work, records: Sequence[dedupe.Record], threshold: float) -> _Found:
+    """In a child: score the rows against `records` (some or all of the candidates)."""
     found, compared = _score_part(work, threshold, records=records)
-    return (found, compared, _names(work, found)) if whole else (found, compared)
+    return found, compared, _names(work, found)
 
 
 def _child_can_read() -> bool:
@@ -1704,13 +1705,16 @@ def _score_in_parts(
     if len(work.probes) < PARALLEL_MIN_ROWS or not _can_fork():
         return _score_part(work, threshold, progress)
     theirs_records = work.records[1::2]
-    child = _fork(_score_child, work, theirs_records, threshold, False)
+    child = _fork(_score_child, work, theirs_records, threshold)
     try:
         found, compared = _score_part(work, threshold, progress, records=work.records[0::2])
     except BaseException:
         child.stop()
         raise
-    theirs, their_count = child.result(lambda: _score_part(work, threshold, records=theirs_records))
+    # If the child died, its half is scored here (names are not needed: `work` has them all).
+    theirs, their_count, _names_found = child.result(
+        lambda: (*_score_part(work, threshold, records=theirs_records), {})
+    )
     for mine, other in zip(found, theirs, strict=True):
         mine.extend(other)
     return found, compared + their_count
@@ -1755,7 +1759,7 @@ def _insert(model: type[models.Model], columns: Sequence[str], values: list[tupl
     if not values:
         return
     if connection.vendor == "postgresql":
-        _insert_unnest(model, columns, values, returning=False)
+        _copy_rows(model, columns, values, returning=False)
         return
     quote = connection.ops.quote_name
     head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES "  # noqa: S608 - quoted names
@@ -1766,7 +1770,7 @@ def _insert(model: type[models.Model], columns: Sequence[str], values: list[tupl
             cursor.execute(head + ", ".join([one] * len(chunk)), [value for row in chunk for value in row])
 
 
-def _insert_unnest(
+def _copy_rows(
     model: type[models.Model], columns: Sequence[str], values: Sequence[Sequence[Any]], *, returning: bool
 ) -> list[int]:
     """PostgreSQL: COPY … FROM STDIN, the server's bulk load, with new ids taken from the table's sequence
@@ -1864,7 +1868,7 @@ def _insert_returning_ids(
         return [int(obj.pk) for obj in objs]
     values = _row_values([(f.attname, _db_value(f), f.get_default()) for f in fields], rows)
     if connection.vendor == "postgresql":
-        return _insert_unnest(model, [str(f.column) for f in fields], values, returning=True)
+        return _copy_rows(model, [str(f.column) for f in fields], values, returning=True)
     quote = connection.ops.quote_name
     table, names = quote(model._meta.db_table), ", ".join(quote(str(f.column)) for f in fields)
     head = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608 - quoted names, values as parameters
@@ -1994,11 +1998,7 @@ class _Tracking:
     attnames: tuple[str, ...]
     masked: frozenset[str]
     defaults: dict[str, Any]
-
-    @property
-    def pick(self) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-        """The values of `attnames`, in order, from a dict holding them all."""
-        return _PICKERS.setdefault(self.attnames, operator.itemgetter(*self.attnames))
+    pick: Callable[[dict[str, Any]], tuple[Any, ...]]  # the values of `attnames`, in order, from a dict
 
     @classmethod
     def of(cls, model: type[models.Model]) -> _Tracking:
@@ -2013,13 +2013,13 @@ class _Tracking:
                 attnames,
                 frozenset(a for a in attnames if a in masked or a.removesuffix("_id") in masked),
                 defaults,
+                operator.itemgetter(*attnames),
             )
             _TRACKING[model] = found
         return found
 
 
 _TRACKING: dict[type[models.Model], _Tracking] = {}
-_PICKERS: dict[tuple[str, ...], Callable[[dict[str, Any]], Any]] = {}
 
 
 def _write_history(

@@ -38,6 +38,7 @@ from itertools import combinations, filterfalse, pairwise
 
 from rapidfuzz.distance import OSA
 
+from partnerhub.core.memory import collector_paused
 from partnerhub.screening.matching.countries import country_key
 from partnerhub.screening.matching.normalize import (
     PARTICLES,
@@ -458,12 +459,8 @@ class Matcher:
         # Building allocates millions of objects on a big list and creates no reference cycles, so the
         # garbage collector is paused meanwhile rather than scanning the growing heap again and again.
         collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             self._build()
-        finally:
-            if collecting:
-                gc.enable()
         if self.name_count >= _FREEZE_MIN_NAMES and collecting:
             # A big index lives as long as the process uses it: leave it (and whatever else is alive) to
             # the collector's permanent generation, so that full collections during screening do not
