@@ -40,7 +40,6 @@ from partnerhub.diligence.permissions import (
     can_edit_case,
     can_open_case,
     can_see_all_cases,
-    can_view_case,
     can_view_diligence_status,
 )
 from partnerhub.diligence.policy import propose_depth, requirement_for
@@ -48,7 +47,7 @@ from partnerhub.diligence.rating import describe_step
 from partnerhub.diligence.views_support import attachment_response, available_actions, describe_complex_reason
 from partnerhub.registry import selectors as registry_selectors
 from partnerhub.registry.labels import action_label
-from partnerhub.registry.models import ContactRole, Partner
+from partnerhub.registry.models import Partner
 
 CASES_PER_PAGE = 25
 
@@ -203,9 +202,9 @@ def _detail_context(request: HttpRequest, case: DiligenceCase, **bound: Any) -> 
         )
     attachments = list(case.attachments.select_related("uploaded_by"))
     key_people = list(
-        ContactRole.objects.filter(partner=case.partner, is_key_person=True)
+        registry_selectors.partner_roles_for(user=request.user, partner=case.partner)
+        .filter(is_key_person=True)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate()))
-        .select_related("contact")
     )
     return {
         "case": case,
@@ -477,13 +476,8 @@ def partner_panel(request: HttpRequest, partner: Partner) -> str | None:
     if not can_view_diligence_status(user):
         return None
     status = selectors.diligence_status_for(partner)
-    cases = [
-        c
-        for c in DiligenceCase.objects.filter(partner=partner)
-        .select_related("requester")
-        .order_by("-created_at", "-id")[:5]
-        if can_view_case(user, c)
-    ]
+    # The five latest the user may see (the requester's own, or all for PLGU, Legal and administrators).
+    cases = list(selectors.cases_visible_to(user=user, partner_id=partner.pk)[:5])
     open_case = selectors.open_case_for(partner)
     return render_to_string(
         "diligence/_partner_panel.html",

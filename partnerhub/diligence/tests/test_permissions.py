@@ -175,6 +175,31 @@ def test_the_partner_panel_shows_cases_only_to_those_who_may_see_them(request, p
     assert (world.case.reference in html) == (persona_name in VIEWERS)
 
 
+def test_the_partner_panel_shows_a_requesters_own_case_behind_newer_cases_of_others(
+    world, client_for, staff_member, plgu_officer
+):
+    # The requester's case is withdrawn, then five newer cases are opened (and withdrawn) by PLGU.
+    mine = services.case_withdraw(
+        actor=staff_member, case=world.case, expected_version=world.case.version, reason="Wrong engagement."
+    )
+    for n in range(5):
+        theirs = open_case(plgu_officer, world.partner)
+        services.case_withdraw(
+            actor=plgu_officer, case=theirs, expected_version=theirs.version, reason=f"Test {n}."
+        )
+
+    html = (
+        client_for(staff_member)
+        .get(reverse("registry:partner_detail", args=[world.partner.pk]))
+        .content.decode()
+    )
+
+    assert mine.reference in html  # among the cases the requester may see, it is the latest
+    assert not any(
+        c.reference in html for c in DiligenceCase.objects.exclude(pk=mine.pk).filter(partner=world.partner)
+    )
+
+
 # --- Writing --------------------------------------------------------------------------------------
 
 
