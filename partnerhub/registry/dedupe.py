@@ -708,6 +708,10 @@ def profile_to_json(p: Profile) -> str:
     )
 
 
+_NO_WORDS: frozenset[str] = frozenset()
+_new_tuple = tuple.__new__
+
+
 def _stored_form(
     tokens: list[str],
     raw: list[str],
@@ -719,41 +723,51 @@ def _stored_form(
     acronym_like: str,
     typos: list[list[str]],
 ) -> NameForm:
+    # Fields by position (`NameForm._fields`), an empty set shared: an import reads back tens of thousands.
     token_set = frozenset(tokens)
-    return NameForm(
-        tokens=tuple(tokens),
-        raw=tuple(raw),
-        weights=tuple(weights),
-        key=" ".join(sorted(tokens)),
-        joined="".join(tokens),
-        initials=initials,
-        numbers=frozenset(numbers),
-        places=frozenset(places),
-        types=frozenset(types),
-        acronym_like=acronym_like,
-        total=sum(weights),
-        token_set=token_set,
-        unique=len(token_set) == len(tokens),
-        raw_joined="".join(raw),
-        typos=tuple(map(tuple, typos)),
-        typo_keys=frozenset(k for keys in typos for k in keys),
+    return _new_tuple(  # type: ignore[no-any-return]
+        NameForm,
+        (
+            tuple(tokens),
+            tuple(raw),
+            tuple(weights),
+            " ".join(sorted(tokens)),
+            "".join(tokens),
+            initials,
+            frozenset(numbers) if numbers else _NO_WORDS,
+            frozenset(places) if places else _NO_WORDS,
+            frozenset(types) if types else _NO_WORDS,
+            acronym_like,
+            sum(weights),
+            token_set,
+            len(token_set) == len(tokens),
+            "".join(raw),
+            tuple(map(tuple, typos)),
+            frozenset([k for keys in typos for k in keys]),
+        ),
     )
 
 
 def profile_from_json(record: Record, text: str) -> Profile:
     """The profile `profile_to_json` stored for `record` (equal to `profile(record)` when the fingerprint
     matches); the country is the record's."""
-    names, acronyms, initials, web_domain, email_domain, registration = json.loads(text)
-    return Profile(
-        record=record,
-        names=tuple(_stored_form(*name) for name in names),
-        acronyms=frozenset(acronyms),
-        initials=frozenset(initials),
-        web_domain=web_domain,
-        email_domain=email_domain,
-        registration=registration,
-        country=(record.country or "").upper(),
+    names, acronyms, initials, web_domain, email_domain, registration = _json_loads(text)
+    return _new_tuple(  # type: ignore[no-any-return]
+        Profile,
+        (
+            record,
+            tuple([_stored_form(*name) for name in names]),
+            frozenset(acronyms),
+            frozenset(initials),
+            web_domain,
+            email_domain,
+            registration,
+            (record.country or "").upper(),
+        ),
     )
+
+
+_json_loads = json.loads
 
 
 # --- Blocking keys --------------------------------------------------------------------------------
@@ -839,21 +853,6 @@ def _without(
     )
 
 
-def _common_unique(
-    left: Sequence[str], wl: Sequence[float], right: Sequence[str], common: frozenset[str]
-) -> tuple[float, list[int], list[int]]:
-    """Exact matches between names without repeated tokens: each common token matches its one twin."""
-    matched = 0.0
-    rest: list[int] = []
-    for i, token in enumerate(left):
-        if token in common:
-            matched += 2 * wl[i]
-        else:
-            rest.append(i)
-    free = [j for j, token in enumerate(right) if token not in common] if common else list(range(len(right)))
-    return matched, rest, free
-
-
 def _common(
     left: Sequence[str], wl: Sequence[float], right: Sequence[str]
 ) -> tuple[float, list[int], list[int]]:
@@ -876,24 +875,58 @@ def _common(
 
 def _aligned_dice(a: NameForm, b: NameForm, ignore: frozenset[str] = frozenset()) -> float:
     """Weighted Dice coefficient over tokens: exact matches, then typos, then words run together."""
-    common = a.token_set & b.token_set if not ignore else frozenset()
-    if not ignore and not common and a.typo_keys.isdisjoint(b.typo_keys):
-        # No word in common and no typo possible (see `_typo_keys`): only the words run together can match,
-        # all of them or none.
-        if a.total + b.total == 0:
+    if ignore:
+        left, lraw, wl, ltypos = _without(a, ignore)
+        right, rraw, wr, rtypos = _without(b, ignore)
+        total = sum(wl) + sum(wr)
+        if total == 0:
             return 0.0
-        return 1.0 if a.raw_joined == b.raw_joined else 0.0
-    left, lraw, wl, ltypos = _without(a, ignore)
-    right, rraw, wr, rtypos = _without(b, ignore)
-    total = a.total + b.total if not ignore else sum(wl) + sum(wr)
-    if total == 0:
-        return 0.0
-    if not ignore and a.unique and b.unique:
-        matched, rest, free = _common_unique(left, wl, right, common)
-    else:
         matched, rest, free = _common(left, wl, right)
+    else:
+        common = a.token_set & b.token_set
+        if not common and a.typo_keys.isdisjoint(b.typo_keys):
+            # No word in common and no typo possible (see `_typo_keys`): only the words run together can
+            # match, all of them or none.
+            if a.total + b.total == 0:
+                return 0.0
+            return 1.0 if a.raw_joined == b.raw_joined else 0.0
+        left, lraw, wl, ltypos = a.tokens, a.raw, a.weights, a.typos
+        right, rraw, wr, rtypos = b.tokens, b.raw, b.weights, b.typos
+        total = a.total + b.total
+        if total == 0:
+            return 0.0
+        if a.unique and b.unique:
+            # Each common token matches its one twin (inlined: most comparisons come here).
+            if common:
+                matched = 0.0
+                rest = []
+                for i, token in enumerate(left):
+                    if token in common:
+                        matched += 2 * wl[i]
+                    else:
+                        rest.append(i)
+                free = [j for j, token in enumerate(right) if token not in common]
+            else:
+                matched, rest, free = 0.0, list(range(len(left))), list(range(len(right)))
+        else:
+            matched, rest, free = _common(left, wl, right)
     if not rest or not free:
         return matched / total
+    return _typos_then_joined(matched, total, rest, free, (lraw, wl, ltypos), (rraw, wr, rtypos))
+
+
+def _typos_then_joined(
+    matched: float,
+    total: float,
+    rest: list[int],
+    free: list[int],
+    left: tuple[Sequence[str], Sequence[float], Sequence[tuple[str, ...]]],
+    right: tuple[Sequence[str], Sequence[float], Sequence[tuple[str, ...]]],
+) -> float:
+    """`_aligned_dice` after the exact matches: the words left on each side (`rest`, `free`: positions in
+    the raw words, weights and typo keys of `left` and `right`) matched as typos, then run together."""
+    lraw, wl, ltypos = left
+    rraw, wr, rtypos = right
     # Typos (`_fuzzy_equal`, inlined): each left word takes the first free word it matches; a word sharing no
     # typo key with the free words has none among them.
     theirs = {k for j in free for k in rtypos[j]} if len(rest) * len(free) > 2 else None
@@ -1070,17 +1103,55 @@ def score_at_least(a: Profile, b: Profile, threshold: float) -> Match | None:
         for nb in b.names:
             if not na.tokens or not nb.tokens:
                 continue
-            if na.key != nb.key:
-                if _no_word_match(na, nb):
-                    # Only the joined names' edit distance is left to compare (see `name_similarity`).
-                    la, lb = len(na.joined), len(nb.joined)
-                    if la < 10 or lb < 10 or 10 * abs(la - lb) > max(la, lb) + 1:
-                        continue
-                if _multiplier(na, nb) < need or name_similarity(na, nb) < need:
-                    continue
+            if na.key != nb.key and not _name_reaches(na, nb, need):
+                continue
             match = score(a, b)
             return match if match.score >= threshold else None
     return None
+
+
+def _name_reaches(a: NameForm, b: NameForm, need: float) -> bool:
+    """`name_similarity(a, b) >= need` for two names with words and different keys, skipping what cannot reach it: names
+    with no word match whose lengths rule out the joined comparison, and names whose conflicts alone keep
+    them under `need`. The same arithmetic as `name_similarity`, in the same order (the same result)."""
+    if _no_word_match(a, b):
+        # Only the joined names' edit distance is left to compare (see `name_similarity`).
+        la, lb = len(a.joined), len(b.joined)
+        if la < 10 or lb < 10 or 10 * abs(la - lb) > max(la, lb) + 1:
+            return False
+    # The conflicts (`_multiplier`), each factor kept to apply to the score below as `name_similarity` does.
+    f_number = f_place = f_type = 1.0
+    if a.numbers != b.numbers:
+        f_number = _NUMBER_CONFLICT if a.numbers and b.numbers else _NUMBER_ALONE
+    if a.places != b.places:
+        f_place = _PLACE_CONFLICT if (a.places - b.places) and (b.places - a.places) else _PLACE_ALONE
+    lone_soft = None
+    if a.types != b.types:
+        if a.types and b.types and not (a.types & b.types):
+            f_type = _TYPE_CONFLICT
+        elif not (a.types and b.types):
+            lone = a.types or b.types
+            if lone <= SOFT_TYPES:
+                f_type = _SOFT_TYPE_ALONE
+                lone_soft = lone
+            else:
+                f_type = _HARD_TYPE_ALONE
+    if 1.0 * f_number * f_place * f_type < need:
+        return False
+    score = 0.97 if a.joined == b.joined else _aligned_dice(a, b, ignore=lone_soft or frozenset())
+    if score < 0.9:
+        la, lb = len(a.joined), len(b.joined)
+        if la >= 10 and lb >= 10 and 10 * abs(la - lb) <= max(la, lb) + 1:
+            joined = OSA.normalized_similarity(a.joined, b.joined)
+            if joined >= 0.9:
+                score = max(score, joined - 0.03)
+    if a.numbers != b.numbers:
+        score *= f_number
+    if a.places != b.places:
+        score *= f_place
+    if f_type != 1.0:
+        score *= f_type
+    return score >= need
 
 
 def _no_word_match(a: NameForm, b: NameForm) -> bool:

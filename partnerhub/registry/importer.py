@@ -1937,7 +1937,13 @@ def _write(validation: Validation, *, user: Any, job: ImportJob | None, source: 
     )
     # The keys and analysed profile `services.partner_refresh_index` would store: the engine's, from the same
     # values.
-    _insert(DuplicateKey, ("partner_id", "key"), [(pid, k) for row, pid in pairs for k in sorted(row.keys)])
+    # In key order: the (key, partner) index then grows page by page rather than at 200,000 random places
+    # (a third less time on the benchmark); the new partners' ids ascend within each key.
+    _insert(
+        DuplicateKey,
+        ("partner_id", "key"),
+        sorted([(pid, k) for row, pid in pairs for k in row.keys], key=operator.itemgetter(1)),
+    )
     _insert(
         DuplicateProfile,
         ("partner_id", "fingerprint", "data"),
