@@ -182,6 +182,44 @@ def test_partners_store_their_profile_when_created_renamed_and_merged(plgu_offic
 
 
 @pytest.mark.django_db
+def test_keys_and_profiles_go_with_their_partner_without_a_database_constraint(plgu_officer):
+    """The derived tables carry no foreign-key constraint in the database (ADR 0011), the business tables
+    do; deleting a partner still deletes its keys and profile (Django's cascade), and the duplicate search
+    of an import ignores keys left behind by a partner deleted outside Django."""
+    with connection.cursor() as cursor:
+
+        def constrained(model):
+            table = model._meta.db_table
+            return any(
+                info["foreign_key"]
+                for info in connection.introspection.get_constraints(cursor, table).values()
+            )
+
+        assert not constrained(DuplicateKey)
+        assert not constrained(DuplicateProfile)
+        assert constrained(NotDuplicate)
+        assert constrained(PartnerName)
+
+    gone = _existing(plgu_officer, "Amani Housing Trust", acronym="AHT", website="https://amani.org")
+    kept = _existing(plgu_officer, "Baraka Housing Trust", acronym="BHT")
+    assert DuplicateKey.objects.filter(partner=gone).exists()
+    Partner.objects.filter(pk=gone.pk).delete()
+    assert not DuplicateKey.objects.filter(partner_id=gone.pk).exists()
+    assert not DuplicateProfile.objects.filter(partner_id=gone.pk).exists()
+    assert DuplicateKey.objects.filter(partner=kept).exists()
+
+    # Keys of a partner that no longer exists (removed by hand in the database): nothing breaks, no match.
+    DuplicateKey.objects.create(partner_id=kept.pk + 1000, key="n:amani housing")
+    DuplicateKey.objects.create(partner_id=kept.pk + 1000, key="d:amani.org")
+    table = importer.read_table(
+        _csv(["Amani Housing Trust,AHT,KE,civil-society,event,https://amani.org,plgu,,"])
+    )
+    validation = importer.validate(table, importer.propose_mapping(table.columns), on_duplicate="create")
+    assert validation.ok
+    assert validation.rows[0].matches == []
+
+
+@pytest.mark.django_db
 def test_imported_partners_store_the_profile_they_were_checked_with(plgu_officer):
     with acting_as(actor_for(plgu_officer)):
         importer.run_file(_csv(_rows(40)), user=plgu_officer, source="t.csv", on_duplicate="create")
