@@ -1528,8 +1528,8 @@ class DuplicateFinder:
             ranked = heapq.nlargest(self.pool, shared, key=shared.__getitem__)
             plans.append(sorted(sure) + ranked)
         wanted = sorted(set().union(*plans))
-        records = duplicates.record_rows(wanted, chunk_size=_IN_CHUNK)
-        return _Work([row.profile for row in self.rows], plans, records, duplicates.stored_profiles(wanted))
+        records, stored = duplicates.records_with_profiles(wanted, chunk_size=_IN_CHUNK)
+        return _Work([row.profile for row in self.rows], plans, records, stored)
 
     @staticmethod
     def _key_counts(keys: Sequence[str], cap: int) -> dict[str, int]:
@@ -1571,7 +1571,7 @@ class _Work:
     probes: list[dedupe.Profile]  # the rows'
     plans: list[list[int]]  # per row, the partner ids to compare it with
     records: list[dedupe.Record]  # those partners
-    stored: dict[int, tuple[str, str]]  # their stored profiles (`duplicates.stored_profiles`)
+    stored: dict[int, tuple[str, str]]  # their stored profiles (`duplicates.records_with_profiles`)
 
 
 def _score_part(

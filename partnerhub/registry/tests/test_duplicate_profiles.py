@@ -86,6 +86,8 @@ def _assert_stored_profiles_are_current(partner_ids):
     for pid, (fingerprint, data) in stored.items():
         assert fingerprint == dedupe.profile_fingerprint(records[pid])
         assert dedupe.profile_from_json(records[pid], data) == dedupe.profile(records[pid])
+    # The import reads both in one query: the same records, the same profiles.
+    assert duplicates.records_with_profiles(partner_ids, chunk_size=2) == (list(records.values()), stored)
 
 
 # --- The engine's side --------------------------------------------------------------------------------
