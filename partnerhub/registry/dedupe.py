@@ -725,7 +725,7 @@ def _stored_form(
 ) -> NameForm:
     # Fields by position (`NameForm._fields`), an empty set shared: an import reads back tens of thousands.
     token_set = frozenset(tokens)
-    return _new_tuple(  # type: ignore[no-any-return]
+    return _new_tuple(
         NameForm,
         (
             tuple(tokens),
@@ -752,7 +752,7 @@ def profile_from_json(record: Record, text: str) -> Profile:
     """The profile `profile_to_json` stored for `record` (equal to `profile(record)` when the fingerprint
     matches); the country is the record's."""
     names, acronyms, initials, web_domain, email_domain, registration = _json_loads(text)
-    return _new_tuple(  # type: ignore[no-any-return]
+    return _new_tuple(
         Profile,
         (
             record,
@@ -975,6 +975,21 @@ def _multiplier(a: NameForm, b: NameForm) -> float:
     return factor
 
 
+def _unconflicted(a: NameForm, b: NameForm, lone_soft: frozenset[str] | None) -> float:
+    """`name_similarity` before its conflicts: the words aligned (without `lone_soft`, a soft kind word on one
+    side only), or the joined names when they are nearly the same string."""
+    score = 0.97 if a.joined == b.joined else _aligned_dice(a, b, ignore=lone_soft or frozenset())
+    if score < 0.9:
+        la, lb = len(a.joined), len(b.joined)
+        # The edit distance is at least the difference in length: skip the comparison when that alone
+        # keeps the similarity under 0.9 (with a margin of one character against rounding).
+        if la >= 10 and lb >= 10 and 10 * abs(la - lb) <= max(la, lb) + 1:
+            joined = OSA.normalized_similarity(a.joined, b.joined)
+            if joined >= 0.9:
+                score = max(score, joined - 0.03)
+    return score
+
+
 def name_similarity(a: NameForm, b: NameForm) -> float:
     """How alike two names are, in [0, 1], conflicts (numbers, places, kinds of body) included."""
     if not a.tokens or not b.tokens:
@@ -985,15 +1000,7 @@ def name_similarity(a: NameForm, b: NameForm) -> float:
     lone_soft = (
         (a.types | b.types) if bool(a.types) != bool(b.types) and (a.types | b.types) <= SOFT_TYPES else None
     )
-    score = 0.97 if a.joined == b.joined else _aligned_dice(a, b, ignore=lone_soft or frozenset())
-    if score < 0.9:
-        la, lb = len(a.joined), len(b.joined)
-        # The edit distance is at least the difference in length: skip the comparison when that alone
-        # keeps the similarity under 0.9 (with a margin of one character against rounding).
-        if la >= 10 and lb >= 10 and 10 * abs(la - lb) <= max(la, lb) + 1:
-            joined = OSA.normalized_similarity(a.joined, b.joined)
-            if joined >= 0.9:
-                score = max(score, joined - 0.03)
+    score = _unconflicted(a, b, lone_soft)
     # The conflicts below multiply in this order, as they always have (the same floating-point result).
     if a.numbers != b.numbers:
         score *= _NUMBER_CONFLICT if a.numbers and b.numbers else _NUMBER_ALONE
@@ -1111,9 +1118,10 @@ def score_at_least(a: Profile, b: Profile, threshold: float) -> Match | None:
 
 
 def _name_reaches(a: NameForm, b: NameForm, need: float) -> bool:
-    """`name_similarity(a, b) >= need` for two names with words and different keys, skipping what cannot reach it: names
-    with no word match whose lengths rule out the joined comparison, and names whose conflicts alone keep
-    them under `need`. The same arithmetic as `name_similarity`, in the same order (the same result)."""
+    """`name_similarity(a, b) >= need` for two names with words and different keys, skipping what cannot
+    reach it: names with no word match whose lengths rule out the joined comparison, and names whose
+    conflicts alone keep them under `need`. The same arithmetic as `name_similarity`, in the same order
+    (the same result)."""
     if _no_word_match(a, b):
         # Only the joined names' edit distance is left to compare (see `name_similarity`).
         la, lb = len(a.joined), len(b.joined)
@@ -1138,13 +1146,7 @@ def _name_reaches(a: NameForm, b: NameForm, need: float) -> bool:
                 f_type = _HARD_TYPE_ALONE
     if 1.0 * f_number * f_place * f_type < need:
         return False
-    score = 0.97 if a.joined == b.joined else _aligned_dice(a, b, ignore=lone_soft or frozenset())
-    if score < 0.9:
-        la, lb = len(a.joined), len(b.joined)
-        if la >= 10 and lb >= 10 and 10 * abs(la - lb) <= max(la, lb) + 1:
-            joined = OSA.normalized_similarity(a.joined, b.joined)
-            if joined >= 0.9:
-                score = max(score, joined - 0.03)
+    score = _unconflicted(a, b, lone_soft)
     if a.numbers != b.numbers:
         score *= f_number
     if a.places != b.places:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -115,6 +116,24 @@ def rows_where_in(
     for chunk in _chunks(list(values), chunk_size):
         out.extend(raw_rows(query.replace("{in}", f"{column} IN ({marks(len(chunk))})"), chunk))
     return out
+
+
+def rows_for_each_text(query: str, values: Sequence[str]) -> list[tuple[Any, ...]]:
+    """Run `query`, whose text holds `{each}` for a table `e` of one text column `v` holding `values`, in one
+    statement whatever their number: on PostgreSQL the unnested array bound by the server, on SQLite the
+    rows of one JSON array (`json_each`). For a query per value (a correlated subquery on `e.v`) or a join.
+    """
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(query.replace("{each}", "unnest(%s::text[]) AS e(v)"), [list(values)])
+            return list(cursor.fetchall())
+    return raw_rows(
+        query.replace("{each}", "(SELECT value AS v FROM json_each(%s)) AS e"),
+        [json.dumps(list(values), ensure_ascii=False)],
+    )
 
 
 def record_rows(ids: Iterable[int], *, chunk_size: int = 500) -> list[dedupe.Record]:

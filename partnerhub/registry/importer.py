@@ -1533,26 +1533,23 @@ class DuplicateFinder:
 
     @staticmethod
     def _key_counts(keys: Sequence[str], cap: int) -> dict[str, int]:
+        """How many partners hold each key, for the keys some partner holds and at most `cap` do. Each count
+        stops at `cap` + 1: the tens of thousands of partners holding a common word are not all counted."""
         table = DuplicateKey._meta.db_table
-        rows = duplicates.rows_where_in(
-            f'SELECT "key", COUNT(*) FROM {table} WHERE {{in}} GROUP BY "key"',  # noqa: S608
-            '"key"',
+        rows = duplicates.rows_for_each_text(
+            f'SELECT e.v, (SELECT COUNT(*) FROM (SELECT 1 FROM {table} d WHERE d."key" = e.v '  # noqa: S608
+            f"LIMIT {int(cap) + 1}) AS s) FROM {{each}}",
             keys,
-            chunk_size=_IN_CHUNK,
-            text=True,
         )
-        return {key: int(n) for key, n in rows if n <= cap}
+        return {key: int(n) for key, n in rows if 1 <= n <= cap}
 
     @staticmethod
     def _postings(keys: Sequence[str]) -> dict[str, list[int]]:
         postings: dict[str, list[int]] = defaultdict(list)
         table = DuplicateKey._meta.db_table
-        for key, pid in duplicates.rows_where_in(
-            f'SELECT "key", partner_id FROM {table} WHERE {{in}}',  # noqa: S608
-            '"key"',
+        for key, pid in duplicates.rows_for_each_text(
+            f'SELECT d."key", d.partner_id FROM {{each}} JOIN {table} d ON d."key" = e.v',  # noqa: S608
             keys,
-            chunk_size=_IN_CHUNK,
-            text=True,
         ):
             postings[key].append(pid)
         return postings

@@ -449,3 +449,22 @@ def test_when_the_scoring_child_dies_its_half_is_scored_here(plgu_officer, monke
     monkeypatch.setattr(importer, "_score_child", dies)
     assert matches() == serial
     assert sum(1 for found in serial.values() if found) >= 10
+
+
+def test_key_counts_stop_at_the_cap_and_postings_list_every_holder():
+    """The import counts each key's holders only up to the cap (a common word's are not all counted) and
+    reads the postings of the keys under it: one statement each, whatever the number of keys."""
+    holders = {"t:rare": 1, "t:some": 7, "t:atcap": 50, "t:overcap": 51, "t:common": 120}
+    DuplicateKey.objects.bulk_create(
+        [DuplicateKey(partner_id=1000 + i, key=key) for key, n in holders.items() for i in range(n)]
+    )
+    keys = [*sorted(holders), "t:nobody", "t:ünïcödé 'quoted'"]
+    with CaptureQueriesContext(connection) as queries:
+        counts = importer.DuplicateFinder._key_counts(keys, 50)
+    assert counts == {"t:atcap": 50, "t:rare": 1, "t:some": 7}
+    postings = importer.DuplicateFinder._postings(sorted(counts))
+    assert {key: sorted(ids) for key, ids in postings.items()} == {
+        key: [1000 + i for i in range(holders[key])] for key in counts
+    }
+    # One statement for all the keys (PostgreSQL's goes through a raw cursor, which Django does not capture).
+    assert len(queries) == (0 if connection.vendor == "postgresql" else 1)
