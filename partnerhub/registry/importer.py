@@ -1787,7 +1787,8 @@ def _copy_rows(
             columns = [pk, *columns]
             values = [(pid, *row) for pid, row in zip(ids, values, strict=True)]
         sql = f"COPY {table} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-        with cursor.cursor.copy(sql) as copy:
+        # As Django's own statements: the driver's errors raised as django.db's (IntegrityError, …).
+        with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
             for row in values:
                 copy.write_row(row)
     return ids
@@ -1917,12 +1918,29 @@ def _write(validation: Validation, *, user: Any, job: ImportJob | None, source: 
     policy = validation.policy
     if policy != "create":
         validation.finish()  # which rows are written depends on their matches
-    if connection.vendor == "postgresql" and policy == "create":
-        # Foreign keys are checked as each statement ends rather than all at commit (Django declares them
-        # deferred): while the duplicate search still runs beside the write, not alone after it. A bad
-        # reference fails the write the same way, and nothing is written.
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with _references_checked_per_statement(policy == "create"):
+        return _write_rows(validation, user=user, job=job, source=source)
+
+
+@contextmanager
+def _references_checked_per_statement(wanted: bool) -> Iterator[None]:
+    """PostgreSQL: within the block, foreign keys are checked as each statement ends rather than all at
+    commit (Django declares them deferred), so that they run while the duplicate search still runs beside
+    the write, not alone after it. A bad reference fails the write the same way, and nothing is written.
+    Afterwards the rest of the transaction (an import job's, which marks the job done) defers them again, as
+    Django's constraints are declared (the project declares no other deferrable constraint)."""
+    if not wanted or connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _write_rows(validation: Validation, *, user: Any, job: ImportJob | None, source: str) -> dict[str, int]:
+    policy = validation.policy
     user_id = getattr(user, "pk", None)
     now = timezone.now()
     today = timezone.localdate()

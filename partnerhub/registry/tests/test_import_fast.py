@@ -4,7 +4,7 @@ not grow with the rows."""
 import os
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from partnerhub.core.context import acting_as, actor_for
@@ -468,3 +468,28 @@ def test_key_counts_stop_at_the_cap_and_postings_list_every_holder():
     }
     # One statement for all the keys (PostgreSQL's goes through a raw cursor, which Django does not capture).
     assert len(queries) == (0 if connection.vendor == "postgresql" else 1)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL defers foreign-key checks")
+def test_references_are_checked_during_the_write_and_deferred_again_after_it(plgu_officer):
+    """On PostgreSQL the write checks foreign keys as each statement ends (beside the duplicate search, not
+    at commit): a bad reference fails the write at once and nothing is written. Afterwards the rest of the
+    transaction defers them again, as Django declares them."""
+    table = importer.read_table(_csv(*_rows(12)))
+    validation = importer.validate(table, importer.propose_mapping(table.columns), on_duplicate="create")
+    validation.rows[5].tag_ids.append(987654)  # a tag that does not exist
+    before = _state()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        importer.write(validation, source="bad.csv")
+    assert _state() == before
+
+    validation.rows[5].tag_ids.pop()
+    importer.write(validation, source="good.csv")
+    assert Partner.objects.count() == before["partners"] + 12
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Deferred again: a dangling reference is accepted until the transaction ends (then undone here).
+        cursor.execute(
+            "INSERT INTO registry_partner_tags (partner_id, tag_id) VALUES (%s, %s)",
+            [Partner.objects.latest("pk").pk, 987654],
+        )
+        transaction.set_rollback(True)
