@@ -969,6 +969,44 @@ def _enqueue_scan(scan_id: int) -> None:
     DuplicateScan.objects.filter(pk=scan_id, task_id="").update(task_id=str(result.id)[:64])
 
 
+def duplicate_profiles_refresh_all(*, batch: int = 5_000) -> int:
+    """Bring every partner's stored profile up to date, a batch of partners at a time: those missing or
+    stale (the partner's names changed outside the services, or the engine changed, as in a new release)
+    are analysed and stored; the others are only read. Returns how many were stored.
+
+    Until this runs after a release that changed the engine, an import analyses its candidates afresh:
+    correct, only slower (the duplicate scan refreshes them as well)."""
+    stored_count = 0
+    last = 0
+    while True:
+        ids = list(
+            Partner.objects.filter(merged_into__isnull=True, pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return stored_count
+        last = ids[-1]
+        records, stored = records_with_profiles(ids, chunk_size=_IN_CHUNK_SIZE)
+        stale = [
+            record
+            for record in records
+            if stored.get(record.id, ("", ""))[0] != dedupe.profile_fingerprint(record)
+        ]
+        services.duplicate_profiles_store([dedupe.profile(record) for record in stale])
+        stored_count += len(stale)
+
+
+_IN_CHUNK_SIZE = 2_000
+
+
+@task()
+def refresh_duplicate_profiles() -> int:
+    """Periodic job (`registry.refresh_duplicate_profiles`, nightly): `duplicate_profiles_refresh_all`; safe
+    to run twice (a second run finds nothing stale)."""
+    return duplicate_profiles_refresh_all()
+
+
 @task()
 def run_duplicate_scan(scan_id: int) -> int:
     """Background job: cluster the whole database; safe to run twice (a finished scan is left alone)."""

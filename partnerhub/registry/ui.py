@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partnerhub.core.seeding import register_seeder
 from partnerhub.core.ui import Card, NavItem, register_cards, register_nav
+from partnerhub.registry import jobs  # noqa: F401  (registers the periodic job)
 from partnerhub.registry.permissions import can_use_registry
 
 register_nav(

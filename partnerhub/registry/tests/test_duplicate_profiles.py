@@ -222,6 +222,34 @@ def test_keys_and_profiles_go_with_their_partner_without_a_database_constraint(p
 
 
 @pytest.mark.django_db
+def test_the_nightly_job_brings_missing_and_stale_profiles_up_to_date(plgu_officer, monkeypatch):
+    from django.utils.module_loading import import_string
+
+    from partnerhub.core import scheduler
+    from partnerhub.registry.jobs import REFRESH_PROFILES_JOB
+
+    job = scheduler.registered()[REFRESH_PROFILES_JOB]
+    assert import_string(job.task_path) is duplicates.refresh_duplicate_profiles
+    assert job.schedule == "daily 03:30"
+
+    partners = [_existing(plgu_officer, f"{w} Housing Trust", acronym=w[:3].upper()) for w in WORDS[:7]]
+    ids = [p.pk for p in partners]
+    DuplicateProfile.objects.filter(partner_id=ids[0]).delete()  # missing
+    DuplicateProfile.objects.filter(partner_id=ids[1]).update(fingerprint="old", data="[]")  # stale
+    # Renamed outside the services (no profile refresh): stale by its fingerprint.
+    Partner.objects.filter(pk=ids[2]).update(name="Chama Cha Wakulima")
+    assert duplicates.duplicate_profiles_refresh_all(batch=2) == 3
+    _assert_stored_profiles_are_current(ids)
+    assert duplicates.duplicate_profiles_refresh_all(batch=2) == 0  # nothing stale: nothing stored
+
+    # A new engine (a release): every profile is analysed again, once.
+    monkeypatch.setattr(dedupe, "analysis_version", lambda: "the next release")
+    assert duplicates.refresh_duplicate_profiles.call() == 7
+    _assert_stored_profiles_are_current(ids)
+    assert duplicates.refresh_duplicate_profiles.call() == 0
+
+
+@pytest.mark.django_db
 def test_imported_partners_store_the_profile_they_were_checked_with(plgu_officer):
     with acting_as(actor_for(plgu_officer)):
         importer.run_file(_csv(_rows(40)), user=plgu_officer, source="t.csv", on_duplicate="create")
