@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from partnerhub.core import scheduler
 from partnerhub.core.seeding import register_seeder
@@ -28,7 +29,7 @@ scheduler.register(
     name="accounts.purge_login_failures",
     task_path="partnerhub.accounts.tasks.purge_login_failures",
     schedule="daily 02:30",
-    description="Forget failed sign-in attempts older than a week.",
+    description=gettext_noop("Forget failed sign-in attempts older than a week."),
 )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from partnerhub.agreements.permissions import can_use_agreements
 from partnerhub.core import scheduler
@@ -52,8 +53,10 @@ scheduler.register(
     name=DAILY_JOB,
     task_path="partnerhub.agreements.tasks.agreements_daily",
     schedule="daily 06:30",
-    description="Remind responsible staff 90, 60 and 30 days before an agreement ends, put signed agreements "
-    "in force on their start date and expire active ones past their end date.",
+    description=gettext_noop(
+        "Remind responsible staff 90, 60 and 30 days before an agreement ends, put signed agreements "
+        "in force on their start date and expire active ones past their end date."
+    ),
 )
 
 

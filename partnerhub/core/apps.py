@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
+        from django.utils.translation import gettext_noop
 
         from partnerhub.core import scheduler
         from partnerhub.core.jobs import can_manage_jobs
@@ -23,5 +24,5 @@ class CoreConfig(AppConfig):
             name="core.prune_finished_tasks",
             task_path="partnerhub.core.tasks.prune_finished_tasks",
             schedule="daily 03:00",
-            description="Delete results of background tasks finished more than 30 days ago.",
+            description=gettext_noop("Delete results of background tasks finished more than 30 days ago."),
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from partnerhub.core import scheduler
 from partnerhub.core.seeding import register_seeder
@@ -83,8 +84,9 @@ scheduler.register(
     name=EXPIRY_JOB,
     task_path="partnerhub.diligence.tasks.diligence_expiry",
     schedule="daily 06:00",
-    description="Send due-diligence expiry reminders to relationship managers and mark lapsed approvals "
-    "as expired.",
+    description=gettext_noop(
+        "Send due-diligence expiry reminders to relationship managers and mark lapsed approvals as expired."
+    ),
 )
 
 

@@ -3,6 +3,8 @@ list must also have its own automatic refresh turned on, so nothing is downloade
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from partnerhub.core import scheduler
 
 REFRESH_JOB = "screening.refresh_sanctions_lists"
@@ -11,5 +13,7 @@ scheduler.register(
     name=REFRESH_JOB,
     task_path="partnerhub.screening.tasks.refresh_sanctions_lists",
     schedule="daily 05:00",
-    description="Download the sanctions lists whose automatic refresh is on, and load any new snapshot.",
+    description=gettext_noop(
+        "Download the sanctions lists whose automatic refresh is on, and load any new snapshot."
+    ),
 )

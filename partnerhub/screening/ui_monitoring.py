@@ -8,6 +8,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from partnerhub.core import scheduler
 from partnerhub.core.ui import Card, NavItem, register_cards, register_nav
@@ -70,6 +71,8 @@ scheduler.register(
     name=CATCH_UP_JOB,
     task_path="partnerhub.screening.tasks_monitoring.screening_catch_up",
     schedule="every 1h",
-    description="Screen partners and people changed since their last sanctions check, or never checked "
-    "(bulk imports send no signals), up to 500 of each per run.",
+    description=gettext_noop(
+        "Screen partners and people changed since their last sanctions check, or never checked "
+        "(bulk imports send no signals), up to 500 of each per run."
+    ),
 )

@@ -67,3 +67,16 @@ def test_everyone_but_administrators_is_denied_and_nothing_changes(client_for, p
     job.refresh_from_db()
     assert (job.schedule, job.enabled, job.last_task_id) == before
     assert not AuditLog.objects.filter(action__startswith="core.periodic_job").exists()
+
+
+@pytest.mark.django_db
+def test_job_descriptions_are_shown_in_the_reader_s_language(client_for, administrator, job):
+    client = client_for(administrator)
+    french = client.get("/system/jobs/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Oublier les tentatives de connexion échouées datant de plus d’une semaine." in french
+    assert "Forget failed sign-in attempts older than a week." not in french
+    arabic = client.get("/system/jobs/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert "حذف محاولات تسجيل الدخول الفاشلة التي مضى عليها أكثر من أسبوع." in arabic
+    # A job registered without a description shows none (not the catalog's header).
+    PeriodicJob.objects.filter(pk=job.pk).update(description="")
+    assert "Project-Id-Version" not in client.get("/system/jobs/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
