@@ -144,8 +144,8 @@ def record_rows(ids: Iterable[int], *, chunk_size: int = 500) -> list[dedupe.Rec
 def records_with_profiles(
     ids: Iterable[int], *, chunk_size: int = 500, profiles: bool = True
 ) -> tuple[list[dedupe.Record], dict[int, tuple[str, str]]]:
-    """`record_rows`, and with `profiles` the partners' stored profiles as `stored_profiles` gives them, read
-    with the records (one query less for an import's tens of thousands of candidates)."""
+    """`record_rows`, and with `profiles` the partners' stored profiles (`DuplicateProfile`: id →
+    (fingerprint, data), for those that have one), read with the records in the same query."""
     ids = list(ids)
     names: dict[int, list[str]] = defaultdict(list)
     partner, alt = Partner._meta.db_table, PartnerName._meta.db_table
@@ -195,20 +195,6 @@ def _records(rows: Iterable[tuple[Any, ...]], names: Mapping[int, list[str]]) ->
         )
         for pk, name, acronym, website, email, reg, country in rows
     ]
-
-
-def stored_profiles(ids: Iterable[int], *, chunk_size: int = 2000) -> dict[int, tuple[str, str]]:
-    """The stored analysed profiles of these partners: id → (fingerprint, data); see `DuplicateProfile`."""
-    table = DuplicateProfile._meta.db_table
-    return {
-        pid: (fingerprint, data)
-        for pid, fingerprint, data in rows_where_in(
-            f"SELECT partner_id, fingerprint, data FROM {table} WHERE {{in}}",  # noqa: S608
-            "partner_id",
-            list(ids),
-            chunk_size=chunk_size,
-        )
-    }
 
 
 def profiles_of(
@@ -987,7 +973,7 @@ def duplicate_profiles_refresh_all(*, batch: int = 5_000) -> int:
         if not ids:
             return stored_count
         last = ids[-1]
-        records, stored = records_with_profiles(ids, chunk_size=_IN_CHUNK_SIZE)
+        records, stored = records_with_profiles(ids, chunk_size=2_000)
         stale = [
             record
             for record in records
@@ -995,9 +981,6 @@ def duplicate_profiles_refresh_all(*, batch: int = 5_000) -> int:
         ]
         services.duplicate_profiles_store([dedupe.profile(record) for record in stale])
         stored_count += len(stale)
-
-
-_IN_CHUNK_SIZE = 2_000
 
 
 @task()

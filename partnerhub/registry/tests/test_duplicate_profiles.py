@@ -81,7 +81,12 @@ def _analysed(partner_ids):
 
 def _assert_stored_profiles_are_current(partner_ids):
     records = {r.id: r for r in duplicates.record_rows(partner_ids)}
-    stored = duplicates.stored_profiles(partner_ids)
+    stored = {
+        pid: (fingerprint, data)
+        for pid, fingerprint, data in DuplicateProfile.objects.filter(partner_id__in=partner_ids).values_list(
+            "partner_id", "fingerprint", "data"
+        )
+    }
     assert sorted(stored) == sorted(records)
     for pid, (fingerprint, data) in stored.items():
         assert fingerprint == dedupe.profile_fingerprint(records[pid])
@@ -279,7 +284,7 @@ def test_an_outdated_or_missing_profile_is_analysed_afresh_not_used(plgu_officer
     DuplicateProfile.objects.filter(partner_id__in=ids[:3]).update(fingerprint="0" * 24, data=wrong)
     DuplicateProfile.objects.filter(partner_id__in=ids[3:]).delete()
     assert matches() == expected
-    profiles = duplicates.profiles_of(duplicates.record_rows(ids), duplicates.stored_profiles(ids))
+    profiles = duplicates.profiles_of(*duplicates.records_with_profiles(ids))
     assert profiles == list(_analysed(ids).values())
 
 
@@ -399,13 +404,7 @@ def test_scoring_while_writing_gives_the_same_matches_and_decisions(plgu_officer
 @needs_fork
 @pytest.mark.django_db
 def test_when_the_child_scoring_during_the_write_dies_the_import_scores_here(plgu_officer, monkeypatch):
-    for n in range(0, 40, 4):
-        _existing(plgu_officer, f"{WORDS[n % 10]} {WORDS[(n // 10) % 10]} {KINDS[n % 5]} {n}")
-    data = _csv(_rows(40))
-    table = importer.read_table(data)
-    with acting_as(actor_for(plgu_officer)):
-        expected = importer.validate(table, importer.propose_mapping(table.columns), on_duplicate="create")
-    expected_matches = {row.number: [(m.partner_id, m.score) for m in row.matches] for row in expected.rows}
+    data, expected = _file_and_its_matches(plgu_officer, rows=40, every=4)
 
     def dies(*args, **kwargs):
         os._exit(3)
@@ -419,10 +418,9 @@ def test_when_the_child_scoring_during_the_write_dies_the_import_scores_here(plg
     assert counts is not None
 
     assert counts["created"] == 40
-    assert {
-        row.number: [(m.partner_id, m.score) for m in row.matches] for row in result.rows
-    } == expected_matches
-    assert counts["not_duplicate"] == NotDuplicate.objects.count() > 0
+    assert _matches(result) == expected
+    assert counts["not_duplicate"] == NotDuplicate.objects.count() == sum(len(m) for m in expected.values())
+    assert counts["not_duplicate"] > 0
 
 
 @needs_fork
