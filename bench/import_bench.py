@@ -336,7 +336,7 @@ def _prepare(args: argparse.Namespace, workdir: Path) -> tuple[str, Path | None,
             _pg_run(args.db, f'CREATE DATABASE "{name}"')
         _configure(workdir, args.db)
         return "postgresql", None, fresh
-    cached = Path(args.cache) / f"existing-{args.existing}-{args.seed}-v7.sqlite3" if args.cache else None
+    cached = Path(args.cache) / f"existing-{args.existing}-{args.seed}-v8.sqlite3" if args.cache else None
     fresh = not (cached and cached.exists())
     if cached and not fresh:
         shutil.copyfile(cached, workdir / "bench.sqlite3")

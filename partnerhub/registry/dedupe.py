@@ -478,10 +478,6 @@ _LONG_LEGAL = {
 }
 
 
-def _is_legal(word: str) -> bool:
-    return (_SYNONYMS.get(word) or word) in LEGAL_FORMS
-
-
 def _private_typo(word: str) -> bool:
     limit = 2 if len(word) >= 6 else 1
     return (
@@ -958,23 +954,6 @@ def _typos_then_joined(
     return matched / total
 
 
-def _multiplier(a: NameForm, b: NameForm) -> float:
-    """What conflicting numbers, places and kinds of body leave of a name score (1.0: no conflict)."""
-    factor = 1.0
-    if a.numbers != b.numbers:
-        factor *= _NUMBER_CONFLICT if a.numbers and b.numbers else _NUMBER_ALONE
-    if a.places != b.places:
-        only_a, only_b = a.places - b.places, b.places - a.places
-        factor *= _PLACE_CONFLICT if only_a and only_b else _PLACE_ALONE
-    if a.types != b.types:
-        if a.types and b.types and not (a.types & b.types):
-            factor *= _TYPE_CONFLICT
-        elif not (a.types and b.types):
-            lone = a.types or b.types
-            factor *= _SOFT_TYPE_ALONE if lone <= SOFT_TYPES else _HARD_TYPE_ALONE
-    return factor
-
-
 def _unconflicted(a: NameForm, b: NameForm, lone_soft: frozenset[str] | None) -> float:
     """`name_similarity` before its conflicts: the words aligned (without `lone_soft`, a soft kind word on one
     side only), or the joined names when they are nearly the same string."""
@@ -990,30 +969,37 @@ def _unconflicted(a: NameForm, b: NameForm, lone_soft: frozenset[str] | None) ->
     return score
 
 
+def _conflicts(a: NameForm, b: NameForm) -> tuple[float, float, float, frozenset[str] | None]:
+    """What conflicting numbers, places and kinds of body leave of a name score (each factor 1.0 where there
+    is no conflict), and the soft kind word on one side only ("X Foundation" / "X", nearly a legal form) that
+    the words are compared without, if any."""
+    f_number = f_place = f_type = 1.0
+    if a.numbers != b.numbers:
+        f_number = _NUMBER_CONFLICT if a.numbers and b.numbers else _NUMBER_ALONE
+    if a.places != b.places:
+        f_place = _PLACE_CONFLICT if (a.places - b.places) and (b.places - a.places) else _PLACE_ALONE
+    lone_soft = None
+    if a.types != b.types:
+        if a.types and b.types and not (a.types & b.types):
+            f_type = _TYPE_CONFLICT
+        elif not (a.types and b.types):
+            lone = a.types or b.types
+            if lone <= SOFT_TYPES:
+                f_type, lone_soft = _SOFT_TYPE_ALONE, lone
+            else:
+                f_type = _HARD_TYPE_ALONE
+    return f_number, f_place, f_type, lone_soft
+
+
 def name_similarity(a: NameForm, b: NameForm) -> float:
     """How alike two names are, in [0, 1], conflicts (numbers, places, kinds of body) included."""
     if not a.tokens or not b.tokens:
         return 0.0
     if a.key == b.key:
         return 1.0
-    # A soft kind word on one side only ("X Foundation" / "X") is nearly a legal form: compare without it.
-    lone_soft = (
-        (a.types | b.types) if bool(a.types) != bool(b.types) and (a.types | b.types) <= SOFT_TYPES else None
-    )
-    score = _unconflicted(a, b, lone_soft)
-    # The conflicts below multiply in this order, as they always have (the same floating-point result).
-    if a.numbers != b.numbers:
-        score *= _NUMBER_CONFLICT if a.numbers and b.numbers else _NUMBER_ALONE
-    if a.places != b.places:
-        only_a, only_b = a.places - b.places, b.places - a.places
-        score *= _PLACE_CONFLICT if only_a and only_b else _PLACE_ALONE
-    if a.types != b.types:
-        if a.types and b.types and not (a.types & b.types):
-            score *= _TYPE_CONFLICT
-        elif not (a.types and b.types):
-            lone = a.types or b.types
-            score *= _SOFT_TYPE_ALONE if lone <= SOFT_TYPES else _HARD_TYPE_ALONE
-    return score
+    f_number, f_place, f_type, lone_soft = _conflicts(a, b)
+    # The conflicts multiply in this order, as they always have (the same floating-point result).
+    return _unconflicted(a, b, lone_soft) * f_number * f_place * f_type
 
 
 def _acronym_score(a: Profile, b: Profile) -> float:
@@ -1127,33 +1113,10 @@ def _name_reaches(a: NameForm, b: NameForm, need: float) -> bool:
         la, lb = len(a.joined), len(b.joined)
         if la < 10 or lb < 10 or 10 * abs(la - lb) > max(la, lb) + 1:
             return False
-    # The conflicts (`_multiplier`), each factor kept to apply to the score below as `name_similarity` does.
-    f_number = f_place = f_type = 1.0
-    if a.numbers != b.numbers:
-        f_number = _NUMBER_CONFLICT if a.numbers and b.numbers else _NUMBER_ALONE
-    if a.places != b.places:
-        f_place = _PLACE_CONFLICT if (a.places - b.places) and (b.places - a.places) else _PLACE_ALONE
-    lone_soft = None
-    if a.types != b.types:
-        if a.types and b.types and not (a.types & b.types):
-            f_type = _TYPE_CONFLICT
-        elif not (a.types and b.types):
-            lone = a.types or b.types
-            if lone <= SOFT_TYPES:
-                f_type = _SOFT_TYPE_ALONE
-                lone_soft = lone
-            else:
-                f_type = _HARD_TYPE_ALONE
+    f_number, f_place, f_type, lone_soft = _conflicts(a, b)
     if 1.0 * f_number * f_place * f_type < need:
         return False
-    score = _unconflicted(a, b, lone_soft)
-    if a.numbers != b.numbers:
-        score *= f_number
-    if a.places != b.places:
-        score *= f_place
-    if f_type != 1.0:
-        score *= f_type
-    return score >= need
+    return _unconflicted(a, b, lone_soft) * f_number * f_place * f_type >= need
 
 
 def _no_word_match(a: NameForm, b: NameForm) -> bool:
