@@ -177,3 +177,28 @@ def test_security_page_shows_the_api_header_with_its_token_placeholder(page, liv
     help_text = page.locator("#tokens-heading ~ p").first.inner_text()
 
     assert "Authorization: Bearer <token>" in help_text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_background_jobs_page_describes_each_job_in_the_reader_s_language(
+    page, live_server, administrator, language
+):
+    from partnerhub.core import scheduler
+
+    scheduler.sync_jobs()
+    page.goto(f"{live_server.url}/accounts/login/")
+    if language != "en":
+        set_language(page, language)
+    login(page, live_server, administrator)
+    page.goto(f"{live_server.url}/system/jobs/")
+
+    row = page.locator("tr", has_text="registry.refresh_duplicate_profiles")
+    expected = {
+        "en": "Re-analyse the stored duplicate-engine profiles that are missing or out of date",
+        "ar": "إعادة تحليل ملفات محرك كشف التكرار المخزنة المفقودة أو القديمة",
+    }[language]
+    assert expected in row.locator("th").inner_text()
+    assert page.locator("html").get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
+    assert page.locator("table").first.locator("tbody tr").count() == len(scheduler.registered())
+    screenshot(page, f"jobs-{language}")
+    assert_accessible(page)
